@@ -1,0 +1,1 @@
+"""panel-assistant: cited answers about the UN High-level Panel on Digital Cooperation."""

@@ -1,0 +1,76 @@
+"""What the assistant returns: an ``Answer`` with numbered ``Citation``s into retrieved ``Passage``s.
+
+These are the types the UI, the CLI (``--json``) and the evaluation read; the JSON shape is
+documented in the README and produced by ``Answer.to_dict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+NOT_COVERED = "The documents don't cover this."
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with where it came from and how it ranked."""
+
+    id: str
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    page: int | None = None
+    char_start: int = 0  # offsets of ``text`` in its page (or document) text
+    char_end: int = 0
+    score: float = 0.0  # fused (reciprocal rank) score
+    dense_similarity: float | None = None  # cosine similarity to the query, if dense search found it
+    keyword_score: float | None = None  # BM25 score, if keyword search found it
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        return f"{self.title}, p. {self.page}" if self.page else self.title
+
+
+@dataclass
+class Citation:
+    """``[number]`` in the answer text: the passage it points at and the sentence it rests on."""
+
+    number: int
+    doc_id: str
+    title: str
+    source: str
+    page: int | None
+    passage_id: str
+    passage: str  # the whole passage text
+    sentence: str  # the supporting sentence, verbatim: passage[span[0]:span[1]]
+    span: tuple[int, int]
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[Passage]  # what was retrieved; for an abstention, the closest matches
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    query: str = ""  # the retrieval query (a follow-up rewritten with its history)
+    backend: str = "extractive"
+    confidence: float | None = None  # the calibrated support score behind the abstention decision
+    notes: list[str] = field(default_factory=list)  # e.g. generated sentences dropped as unsupported
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for c in data["citations"]:
+            c["span"] = list(c["span"])
+        for p in data["passages"]:
+            p.pop("metadata", None)
+        return data
+
+    def citation(self, number: int) -> Citation | None:
+        return next((c for c in self.citations if c.number == number), None)

@@ -1,0 +1,33 @@
+"""The one interface every answerer implements, and the draft it returns.
+
+An answerer gets the question and the retrieved passages, and writes text whose sentences end in
+``[n]`` markers; ``n`` is a citation number, and each ``Citation`` says which passage and which
+sentence of it supports the text. Abstention (the calibrated "not covered" decision) happens before
+an answerer is called; an answerer may still abstain on its own (an LLM saying it cannot answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.answer import Citation, Passage
+
+
+@dataclass
+class Draft:
+    text: str
+    citations: list[Citation]
+    abstained: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, passages: list[Passage]) -> Draft: ...
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Draft]:
+        """Text pieces as they are produced, then the final (checked) ``Draft``."""
+        ...

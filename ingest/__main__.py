@@ -1,0 +1,115 @@
+"""``python -m ingest [PATH ...]``: sync files and folders into the index, then print a summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.components import build
+from assistant.embedding import EmbeddingModelError
+from assistant.settings import get_settings
+from assistant.store import IndexMismatchError, drop_index
+from ingest.pipeline import STATUSES, Ingester, SyncReport
+
+
+class _Bars:
+    """Two tqdm bars: files, and embedding batches of the current file."""
+
+    def __init__(self) -> None:
+        self.files: tqdm | None = None
+        self.embed: tqdm | None = None
+
+    def file_started(self, source: str, index: int, total: int) -> None:
+        if self.files is None:
+            self.files = tqdm(total=total, unit="file", desc="files", position=0, leave=True)
+        self.files.n = index
+        self.files.set_postfix_str(Path(source).name[:40])
+        self.files.refresh()
+
+    def embedded(self, done: int, total: int) -> None:
+        if self.embed is None or self.embed.total != total or done <= (self.embed.n or 0) - 1:
+            if self.embed is not None:
+                self.embed.close()
+            self.embed = tqdm(total=total, unit="chunk", desc="embedding", position=1, leave=False)
+        self.embed.n = done
+        self.embed.refresh()
+
+    def close(self) -> None:
+        if self.files is not None:
+            self.files.n = self.files.total
+            self.files.refresh()
+            self.files.close()
+        if self.embed is not None:
+            self.embed.close()
+
+
+def print_report(report: SyncReport, out=None) -> None:
+    """The per-file lines worth reading, then one table of counts."""
+    out = out or sys.stdout
+    for o in report.outcomes:
+        if o.status == "failed":
+            print(f"FAILED   {o.source}: {o.reason}", file=out)
+        elif o.status in ("added", "updated", "removed", "duplicate"):
+            extra = f" ({o.reason})" if o.reason else ""
+            print(f"{o.status:<8} {o.source}: {o.chunks} chunks{extra}", file=out)
+    counts = report.counts
+    header = " | ".join(f"{s:>9}" for s in (*STATUSES, "chunks", "embedded", "seconds"))
+    chunks = sum(o.chunks for o in report.outcomes if o.status in ("added", "updated"))
+    row = " | ".join(
+        [f"{counts[s]:>9}" for s in STATUSES] + [f"{chunks:>9}", f"{report.embedded:>9}", f"{report.seconds:>9.2f}"]
+    )
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    print(row, file=out)
+
+
+def print_documents(ingester: Ingester, out=None) -> None:
+    out = out or sys.stdout
+    docs = ingester.documents()
+    if not docs:
+        print("The index is empty. Run `python -m ingest` to ingest the bundled corpus.", file=out)
+        return
+    print(f"{'document':<46} {'kind':<16} {'pages':>5} {'chunks':>6}  ingested          title", file=out)
+    for d in docs:
+        when = datetime.fromtimestamp(d.ingested_at).strftime("%Y-%m-%d %H:%M")
+        print(f"{d.doc_id[:46]:<46} {d.kind[:16]:<16} {d.pages:>5} {d.chunks:>6}  {when}  {d.title}", file=out)
+        for src in d.sources:
+            print(f"{'':<4}{src}", file=out)
+    print(f"{len(docs)} documents, {sum(d.chunks for d in docs)} chunks", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus folder)")
+    parser.add_argument("--list", action="store_true", help="list ingested documents and exit")
+    parser.add_argument("--reset", action="store_true", help="drop the index and rebuild it from scratch")
+    parser.add_argument("--no-prune", action="store_true", help="keep records of files gone from synced folders")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    try:
+        if args.reset:
+            drop_index(settings)
+        components = build(settings)
+    except (IndexMismatchError, EmbeddingModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    ingester = Ingester(settings, components.store)
+    if args.list:
+        print_documents(ingester)
+        return 0
+    paths = args.paths or [settings.corpus_dir]
+    bars = _Bars()
+    try:
+        report = ingester.sync(paths, progress=bars, prune=not args.no_prune)
+    finally:
+        bars.close()
+    print_report(report)
+    return 0 if report.usable else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

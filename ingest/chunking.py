@@ -1,0 +1,97 @@
+"""Sentence-aware chunks sized in the embedding model's tokens, with exact character offsets.
+
+A chunk is a run of whole sentences of one page: ``page.text[char_start:char_end]`` is its text,
+byte for byte, so a citation can always be shown in place. Consecutive chunks repeat the last
+``overlap`` sentences of the previous chunk so that an answer straddling a boundary is whole in one
+of them. Only a sentence longer than a whole chunk is cut, at word boundaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ingest.loaders import Page
+from ingest.sentences import sentence_spans
+
+TokenCounter = Callable[[list[str]], list[int]]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str
+    page: int | None
+    char_start: int
+    char_end: int
+    index: int  # position of the chunk in its document, from 0
+    tokens: int
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+
+class SentenceChunker:
+    """Packs sentences into chunks of at most ``max_tokens`` tokens."""
+
+    def __init__(self, count_tokens: TokenCounter, max_tokens: int = 200, overlap: int = 1) -> None:
+        if max_tokens < 8:
+            raise ValueError("max_tokens must be at least 8")
+        self.count_tokens = count_tokens
+        self.max_tokens = max_tokens
+        self.overlap = overlap
+
+    def split(self, pages: Sequence[Page]) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for page in pages:
+            for start, end, tokens in self._page_chunks(page.text):
+                chunks.append(Chunk(page.text[start:end], page.number, start, end, len(chunks), tokens))
+        return chunks
+
+    def _page_chunks(self, text: str) -> list[tuple[int, int, int]]:
+        units = self._units(text)
+        out: list[tuple[int, int, int]] = []
+        i = 0
+        while i < len(units):
+            j, total = i, 0
+            while j < len(units) and (j == i or total + units[j][2] <= self.max_tokens):
+                total += units[j][2]
+                j += 1
+            out.append((units[i][0], units[j - 1][1], total))
+            if j >= len(units):
+                break
+            # Step back ``overlap`` sentences, but always make progress.
+            i = max(i + 1, j - self.overlap)
+        return out
+
+    def _units(self, text: str) -> list[tuple[int, int, int]]:
+        """Sentences with token counts; over-long sentences cut into word-bounded pieces."""
+        spans = sentence_spans(text)
+        counts = self.count_tokens([text[a:b] for a, b in spans])
+        units: list[tuple[int, int, int]] = []
+        for (a, b), n in zip(spans, counts, strict=True):
+            if n <= self.max_tokens:
+                units.append((a, b, n))
+            else:
+                units.extend(self._cut_long(text, a, b))
+        return units
+
+    def _cut_long(self, text: str, a: int, b: int) -> list[tuple[int, int, int]]:
+        words = [(m.start() + a, m.end() + a) for m in re.finditer(r"\S+", text[a:b])]
+        counts = self.count_tokens([text[s:e] for s, e in words])
+        pieces, start, total, last_end = [], words[0][0], 0, words[0][0]
+        for (s, e), n in zip(words, counts, strict=True):
+            if total and total + n > self.max_tokens:
+                pieces.append((start, last_end, total))
+                start, total = s, 0
+            total += n
+            last_end = e
+        pieces.append((start, last_end, total))
+        return pieces
+
+
+def whitespace_tokens(texts: list[str]) -> list[int]:
+    """A model-free token count (tests and tools that need no embedder)."""
+    return [len(t.split()) for t in texts]

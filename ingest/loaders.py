@@ -1,0 +1,261 @@
+"""Readers: a file becomes page texts plus metadata, or a ``LoadError`` saying why not.
+
+Every format yields a list of ``Page``s. PDFs keep their 1-based page numbers; other formats are
+one page with ``number=None``. The text of a page is what chunk offsets point into, so whatever
+normalisation happens here is the text a reader sees when a citation is opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm")
+
+
+class LoadError(Exception):
+    """A file that cannot be ingested; ``reason`` is one plain sentence for the user."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int | None  # 1-based for PDFs, None for single-page formats
+    text: str
+
+
+@dataclass
+class LoadedDocument:
+    path: Path
+    title: str
+    pages: list[Page]
+    content_hash: str  # of the file's bytes: same bytes under two names are one document
+    metadata: dict[str, str] = field(default_factory=dict)  # kind, date, publisher, ...
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise LoadError(path, f"cannot be read ({exc.strerror or exc})") from exc
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load(path: Path, data: bytes | None = None) -> LoadedDocument:
+    """Read one file (or its already-read bytes); raise ``LoadError`` for anything unusable."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted({s.lstrip(".") for s in SUPPORTED_SUFFIXES}))
+        raise LoadError(path, f"unsupported file type '{suffix or '(none)'}' (supported: {supported})")
+    if data is None:
+        data = read_bytes(path)
+    if not data.strip():
+        raise LoadError(path, "empty file (0 bytes)" if not data else "file holds only whitespace")
+    if suffix == ".pdf":
+        title, pages, meta = _read_pdf(path, data)
+    else:
+        text = _decode(path, data)
+        if suffix in (".md", ".markdown"):
+            title, pages, meta = _read_markdown(path, text)
+        elif suffix in (".html", ".htm"):
+            title, pages, meta = _read_html(text)
+        else:
+            title, pages, meta = "", [Page(None, normalise_text(text))], {}
+    pages = [p for p in pages if p.text.strip()] if suffix == ".pdf" else pages
+    if not any(p.text.strip() for p in pages):
+        what = "no extractable text (scanned or image-only PDF?)" if suffix == ".pdf" else "no text"
+        raise LoadError(path, what)
+    meta.setdefault("kind", _default_kind(suffix))
+    return LoadedDocument(
+        path=path,
+        title=(title or _title_from_name(path)).strip(),
+        pages=pages,
+        content_hash=content_hash(data),
+        metadata={k: str(v) for k, v in meta.items() if v not in (None, "")},
+    )
+
+
+# --- text ------------------------------------------------------------------------------
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            path,
+            f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            "re-save it as UTF-8",
+        ) from exc
+    if "\x00" in text:
+        raise LoadError(path, "looks like a binary file, not text")
+    return text
+
+
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def normalise_text(text: str) -> str:
+    """Unify line endings, collapse runs of spaces, keep paragraph breaks (one blank line)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().capitalize()
+
+
+def _default_kind(suffix: str) -> str:
+    return {".pdf": "pdf document", ".html": "web page", ".htm": "web page"}.get(suffix, "text")
+
+
+# --- markdown --------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+def _read_markdown(path: Path, text: str) -> tuple[str, list[Page], dict]:
+    text = text.replace("\r\n", "\n")
+    meta: dict = {}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        try:
+            loaded = yaml.safe_load(match.group(1)) or {}
+        except yaml.YAMLError as exc:
+            raise LoadError(path, f"front matter is not valid YAML ({exc.__class__.__name__})") from exc
+        if not isinstance(loaded, dict):
+            raise LoadError(path, "front matter must be a mapping of 'key: value' lines")
+        meta = {str(k): v for k, v in loaded.items()}
+        text = text[match.end() :]
+    title = str(meta.pop("title", "") or "")
+    if not title:
+        heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
+        title = heading.group(1) if heading else ""
+    return title, [Page(None, normalise_text(text))], meta
+
+
+# --- html ------------------------------------------------------------------------------
+
+class _VisibleText(HTMLParser):
+    HIDDEN = {"script", "style", "head", "noscript", "template", "svg", "iframe", "object"}
+    BLOCK = {
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+        "section", "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt", "main",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title_parts: list[str] = []
+        self._hidden = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "title":
+            self._in_title = True
+        elif tag in self.HIDDEN:
+            self._hidden += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in self.HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title_parts.append(data)
+        elif not self._hidden:
+            self.parts.append(data.replace("\n", " "))
+
+
+def _read_html(text: str) -> tuple[str, list[Page], dict]:
+    parser = _VisibleText()
+    parser.feed(text)
+    parser.close()
+    title = " ".join("".join(parser.title_parts).split())
+    return title, [Page(None, normalise_text("".join(parser.parts)))], {}
+
+
+# --- pdf -------------------------------------------------------------------------------
+
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+_HYPHEN_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
+
+
+def _read_pdf(path: Path, data: bytes) -> tuple[str, list[Page], dict]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                unlocked = reader.decrypt("")
+            except Exception:
+                unlocked = 0
+            if not unlocked:
+                raise LoadError(path, "password-protected PDF (no password given); skipped")
+        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+        title = str(info.get("/Title") or "") if info else ""
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise LoadError(path, f"not a readable PDF: corrupt or truncated ({exc.__class__.__name__})") from exc
+    except Exception as exc:
+        raise LoadError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from exc
+    if not raw_pages:
+        raise LoadError(path, "PDF has no pages")
+    pages = [Page(i, clean_pdf_text(t)) for i, t in enumerate(raw_pages, start=1)]
+    meta = {"pdf_pages": str(len(raw_pages))}
+    return title, pages, meta
+
+
+def clean_pdf_text(text: str) -> str:
+    """Undo PDF line layout: join hyphenated words, reflow lines into paragraphs.
+
+    A line break stays a paragraph break only where the line ends a sentence or is short and the
+    next one starts with a capital (a heading); elsewhere it was just the layout's line wrap and becomes a space.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad\n", "")
+    text = text.translate(_LIGATURES)
+    text = _HYPHEN_BREAK.sub(r"\1", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if not line:
+            if out and out[-1] != "\n\n":
+                out.append("\n\n")
+            continue
+        if out and out[-1] != "\n\n":
+            prev = out[-1]
+            heading = len(prev) < 40 and (line[0].isupper() or line[0].isdigit())
+            out.append("\n" if _SENTENCE_END.search(prev) or heading else " ")
+        out.append(line)
+    return _BLANKS.sub("\n\n", "".join(out)).strip()

@@ -1,0 +1,306 @@
+"""``sync``: bring the index in line with a set of files, embedding only what changed.
+
+The rules, in the order they apply to each file:
+- same bytes as last time under the same source  -> unchanged (not even parsed);
+- same bytes as another ingested source          -> duplicate: recorded, stored once;
+- new or changed bytes                           -> chunked, embedded, written; the old version's
+  passages are deleted only after the new ones are stored;
+- a file that cannot be read                     -> failed, with the reason; what was stored for it
+  before stays as it was.
+After the files, for every *folder* that was synced: a source recorded under that folder whose file
+is gone is removed (its passages go once no other source shares them). Files named one by one are
+never pruned. Each file is committed on its own, so an interrupted run keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from assistant.settings import PROJECT_ROOT, Settings
+from assistant.store import SourceRecord, Store
+from ingest.chunking import Chunk, SentenceChunker
+from ingest.loaders import LoadedDocument, LoadError, content_hash, load, read_bytes
+
+STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")
+
+
+class Progress(Protocol):
+    """What a progress display is told; the CLI draws tqdm bars, the UI a Gradio bar."""
+
+    def file_started(self, source: str, index: int, total: int) -> None: ...
+    def embedded(self, done: int, total: int) -> None: ...
+
+
+class _Silent:
+    def file_started(self, source: str, index: int, total: int) -> None:
+        pass
+
+    def embedded(self, done: int, total: int) -> None:
+        pass
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    status: str
+    doc_id: str = ""
+    chunks: int = 0
+    pages: int = 0
+    reason: str = ""
+
+
+@dataclass
+class SyncReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    embedded: int = 0  # passages whose vectors were computed in this run
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = Counter(o.status for o in self.outcomes)
+        return {s: found.get(s, 0) for s in STATUSES}
+
+    @property
+    def failures(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def usable(self) -> bool:
+        """False only when files were given and none of them could be ingested."""
+        return not self.outcomes or any(o.status != "failed" for o in self.outcomes)
+
+
+@dataclass
+class DocumentInfo:
+    doc_id: str
+    title: str
+    sources: list[str]
+    chunks: int
+    pages: int
+    ingested_at: float
+    kind: str = ""
+    date: str = ""
+    publisher: str = ""
+
+
+def source_key(path: Path) -> str:
+    """How a file is recorded: relative to the project when inside it, so clones agree."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def source_path(key: str) -> Path:
+    path = Path(key)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Files to sync and the folders they came from (folders are pruned, files are not).
+
+    Inside folders, hidden files and README files (which describe a folder) are skipped.
+    """
+    files: list[Path] = []
+    folders: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            folders.append(path)
+            files.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not p.name.lower().startswith("readme")
+            )
+        else:
+            files.append(path)
+    unique = list(dict.fromkeys(files))
+    return unique, folders
+
+
+class Ingester:
+    """Turns files into stored passages; the CLI and the UI both call ``sync``."""
+
+    def __init__(self, settings: Settings, store: Store, chunker: SentenceChunker | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        embedder = store.embedder
+        max_tokens = min(settings.chunk_tokens, embedder.max_tokens - 2)
+        self.chunker = chunker or SentenceChunker(
+            embedder.count_tokens, max_tokens, settings.chunk_overlap_sentences
+        )
+
+    # --- public ------------------------------------------------------------------------
+
+    def sync(self, paths: Sequence[Path], progress: Progress | None = None, prune: bool = True) -> SyncReport:
+        started = time.perf_counter()
+        progress = progress or _Silent()
+        embedded_before = self.store.embedder.embedded_count
+        files, folders = expand(paths)
+        report = SyncReport()
+        records = {r.source: r for r in self.store.list_records()}
+        for index, path in enumerate(files):
+            key = source_key(path)
+            progress.file_started(key, index, len(files))
+            if not path.exists():
+                report.outcomes.append(FileOutcome(key, "failed", reason="no such file"))
+                continue
+            try:
+                outcome = self._sync_file(path, key, records, progress)
+            except LoadError as exc:
+                outcome = FileOutcome(key, "failed", reason=exc.reason)
+            report.outcomes.append(outcome)
+        if prune and folders:
+            seen = {source_key(f) for f in files}
+            roots = [source_key(f).rstrip("/") + "/" for f in folders]
+            for key in sorted(records):
+                if key not in seen and any(key.startswith(root) for root in roots):
+                    report.outcomes.append(self._remove_source(key, records))
+        self._drop_orphans(records)
+        report.embedded = self.store.embedder.embedded_count - embedded_before
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def remove_document(self, doc_id: str) -> list[str]:
+        """Forget a document and every source that holds it; returns those sources."""
+        records = {r.source: r for r in self.store.list_records()}
+        sources = [k for k, r in records.items() if r.doc_id == doc_id]
+        for key in sources:
+            self._remove_source(key, records)
+        return sources
+
+    def documents(self) -> list[DocumentInfo]:
+        """One entry per stored document (sources with equal bytes share one)."""
+        docs: dict[str, DocumentInfo] = {}
+        for rec in self.store.list_records():
+            info = docs.get(rec.doc_id)
+            if info:
+                info.sources.append(rec.source)
+                continue
+            docs[rec.doc_id] = DocumentInfo(
+                doc_id=rec.doc_id, title=rec.title, sources=[rec.source], chunks=rec.chunks,
+                pages=rec.pages, ingested_at=rec.ingested_at, kind=str(rec.extra.get("kind", "")),
+                date=str(rec.extra.get("date", "")), publisher=str(rec.extra.get("publisher", "")),
+            )
+        return sorted(docs.values(), key=lambda d: (d.date or "9999", d.title))
+
+    # --- one file ----------------------------------------------------------------------
+
+    def _sync_file(self, path: Path, key: str, records: dict[str, SourceRecord], progress: Progress) -> FileOutcome:
+        data = read_bytes(path)
+        digest = content_hash(data)
+        old = records.get(key)
+        if old and old.content_hash == digest:
+            return FileOutcome(key, "unchanged", old.doc_id, old.chunks, old.pages)
+        twin = next((r for r in records.values() if r.content_hash == digest and r.source != key), None)
+        if twin:
+            rec = SourceRecord(
+                key, twin.doc_id, digest, twin.title, twin.chunks, twin.pages, time.time(), dict(twin.extra)
+            )
+            self.store.put_record(rec)
+            records[key] = rec
+            if old:
+                self._release(old, records)
+            return FileOutcome(key, "duplicate", twin.doc_id, twin.chunks, twin.pages,
+                               reason=f"same content as {twin.source}")
+        doc = load(path, data)
+        shared = old and any(r.doc_id == old.doc_id and r.source != key for r in records.values())
+        doc_id = old.doc_id if old and not shared else self._new_doc_id(path, records)
+        chunks = self.chunker.split(doc.pages)
+        if not chunks:
+            raise LoadError(path, "no text to index")
+        self._write(doc, doc_id, key, chunks, progress)
+        rec = SourceRecord(
+            key, doc_id, digest, doc.title, len(chunks), doc.page_count, time.time(),
+            {**doc.metadata, "size_bytes": len(data), "file_name": path.name},
+        )
+        self.store.put_record(rec)
+        records[key] = rec
+        if old and not shared:
+            self._delete_stale(doc_id, digest)
+        elif old:
+            self._release(old, records)
+        return FileOutcome(key, "updated" if old else "added", doc_id, len(chunks), doc.page_count)
+
+    def _write(self, doc: LoadedDocument, doc_id: str, key: str, chunks: list[Chunk], progress: Progress) -> None:
+        texts = [c.text for c in chunks]
+        total = len(texts)
+        done = 0
+
+        def on_batch(n: int) -> None:
+            nonlocal done
+            done += n
+            progress.embedded(done, total)
+
+        vectors = self.store.embedder.encode(texts, on_batch=on_batch)
+        ids = [f"{doc_id}-{doc.content_hash[:12]}-{c.index:05d}" for c in chunks]
+        metadatas = [self._chunk_metadata(doc, doc_id, key, c) for c in chunks]
+        self.store.add_passages(ids, texts, metadatas, vectors)
+
+    @staticmethod
+    def _chunk_metadata(doc: LoadedDocument, doc_id: str, key: str, chunk: Chunk) -> dict:
+        meta = {
+            "doc_id": doc_id, "title": doc.title, "source": key, "chunk_index": chunk.index,
+            "char_start": chunk.char_start, "char_end": chunk.char_end,
+            "content_hash": chunk.content_hash, "doc_hash": doc.content_hash, "tokens": chunk.tokens,
+            "kind": doc.metadata.get("kind", ""), "date": doc.metadata.get("date", ""),
+            "publisher": doc.metadata.get("publisher", ""),
+        }
+        if chunk.page is not None:
+            meta["page"] = chunk.page
+        return meta
+
+    def _new_doc_id(self, path: Path, records: dict[str, SourceRecord]) -> str:
+        base = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "document"
+        taken = {r.doc_id for r in records.values()}
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}-{n}", n + 1
+        return candidate
+
+    # --- removal -----------------------------------------------------------------------
+
+    def _remove_source(self, key: str, records: dict[str, SourceRecord]) -> FileOutcome:
+        rec = records.pop(key)
+        self.store.delete_records([key])
+        self._release(rec, records)
+        return FileOutcome(key, "removed", rec.doc_id, rec.chunks, rec.pages)
+
+    def _release(self, rec: SourceRecord, records: dict[str, SourceRecord]) -> None:
+        """``rec`` no longer holds its document: delete the passages unless a twin still does."""
+        heirs = [r for r in records.values() if r.doc_id == rec.doc_id and r.source != rec.source]
+        passages = self.store.all_passages(where={"doc_id": rec.doc_id}, with_text=False)
+        if not heirs:
+            self.store.delete_passages(p.id for p in passages)
+            return
+        moved = [p for p in passages if p.metadata.get("source") == rec.source]
+        self.store.update_passage_metadata(
+            [p.id for p in moved], [{**p.metadata, "source": heirs[0].source} for p in moved]
+        )
+
+    def _delete_stale(self, doc_id: str, keep_hash: str) -> None:
+        stale = self.store.all_passages(where={"doc_id": doc_id}, with_text=False)
+        self.store.delete_passages(p.id for p in stale if p.metadata.get("doc_hash") != keep_hash)
+
+    def _drop_orphans(self, records: dict[str, SourceRecord]) -> None:
+        """Passages no record explains (an interrupted run) are deleted; cheap when counts agree."""
+        expected = sum({r.doc_id: r.chunks for r in records.values()}.values())
+        if self.store.count() == expected:
+            return
+        live = {(r.doc_id, r.content_hash) for r in records.values()}
+        orphans = [
+            p.id for p in self.store.all_passages(with_text=False)
+            if (p.metadata.get("doc_id"), p.metadata.get("doc_hash")) not in live
+        ]
+        self.store.delete_passages(orphans)

@@ -1,0 +1,154 @@
+"""Validate eval/questions.jsonl (the regression set) against corpus/.
+
+Stdlib + PyYAML only; no project imports.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parent.parent
+CORPUS_DIR = ROOT / "corpus"
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+
+REQUIRED_KEYS = {"id", "q", "facts", "evidence", "sources", "answerable"}
+OPTIONAL_KEYS = {"history"}
+ALLOWED_KINDS = {"press release", "meeting summary", "news article"}
+DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+MIN_ITEMS = 60
+MIN_UNANSWERABLE = 12
+
+
+def split_front_matter(text):
+    """Return (metadata dict, body) for a Markdown file with YAML front matter."""
+    assert text.startswith("---\n"), "file must start with a '---' front matter line"
+    end = text.find("\n---\n", 4)
+    assert end != -1, "front matter is not closed by a '---' line"
+    meta = yaml.safe_load(text[4:end])
+    assert isinstance(meta, dict), "front matter must be a YAML mapping"
+    return meta, text[end + len("\n---\n"):]
+
+
+def norm(s):
+    return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+def corpus_files():
+    return sorted(p for p in CORPUS_DIR.glob("*.md") if p.name != "README.md")
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    docs = {}
+    for path in corpus_files():
+        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        docs[path.stem] = {"meta": meta, "body": body, "norm": norm(body)}
+    assert docs, "no corpus documents found"
+    return docs
+
+
+@pytest.fixture(scope="module")
+def items():
+    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+    parsed = []
+    for n, line in enumerate(lines, 1):
+        assert line.strip(), f"line {n} is blank"
+        parsed.append(json.loads(line))
+    return parsed
+
+
+# --- corpus -----------------------------------------------------------------
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_corpus_front_matter(path):
+    raw = path.read_bytes()
+    assert b"\r" not in raw, "files must use LF line endings"
+    text = raw.decode("utf-8")
+    meta, body = split_front_matter(text)
+    for key in ("title", "date", "kind"):
+        assert isinstance(meta.get(key), str) and meta[key].strip(), f"missing {key}"
+    assert meta["kind"] in ALLOWED_KINDS
+    assert DATE_RE.match(meta["date"]), meta["date"]
+    assert body.strip(), "empty body"
+
+
+def test_corpus_has_documents():
+    assert len(corpus_files()) >= 5
+
+
+# --- regression set: shape --------------------------------------------------
+
+def test_item_shape(items):
+    for item in items:
+        keys = set(item)
+        assert keys >= REQUIRED_KEYS, (item.get("id"), REQUIRED_KEYS - keys)
+        assert keys <= REQUIRED_KEYS | OPTIONAL_KEYS, (item["id"], keys - REQUIRED_KEYS - OPTIONAL_KEYS)
+        assert isinstance(item["id"], str)
+        assert isinstance(item["q"], str) and item["q"].strip(), item["id"]
+        assert isinstance(item["answerable"], bool), item["id"]
+        assert isinstance(item["facts"], list), item["id"]
+        for group in item["facts"]:
+            assert isinstance(group, list) and group, (item["id"], group)
+            assert all(isinstance(alt, str) and alt.strip() for alt in group), (item["id"], group)
+        assert isinstance(item["evidence"], list), item["id"]
+        assert all(isinstance(e, str) and e.strip() for e in item["evidence"]), item["id"]
+        assert isinstance(item["sources"], list), item["id"]
+        assert all(isinstance(s, str) for s in item["sources"]), item["id"]
+        if "history" in item:
+            hist = item["history"]
+            assert isinstance(hist, list) and hist, item["id"]
+            assert all(isinstance(h, str) and h.strip() for h in hist), item["id"]
+
+
+def test_ids_unique_and_sequential(items):
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    width = max(2, len(str(len(ids))))
+    assert ids == [f"q{i:0{width}d}" for i in range(1, len(ids) + 1)]
+
+
+def test_counts(items):
+    assert len(items) >= MIN_ITEMS
+    assert sum(1 for item in items if not item["answerable"]) >= MIN_UNANSWERABLE
+
+
+# --- regression set: grounding ----------------------------------------------
+
+def test_sources_exist(items, corpus):
+    for item in items:
+        for src in item["sources"]:
+            assert src in corpus, (item["id"], src)
+
+
+def test_answerable_items_are_grounded(items, corpus):
+    for item in items:
+        if not item["answerable"]:
+            continue
+        assert item["facts"], f"{item['id']}: answerable item without facts"
+        assert item["evidence"], f"{item['id']}: answerable item without evidence"
+        assert item["sources"], f"{item['id']}: answerable item without sources"
+        bodies = [corpus[s]["body"] for s in item["sources"] if s in corpus]
+        for ev in item["evidence"]:
+            assert any(ev in body for body in bodies), f"{item['id']}: evidence not verbatim: {ev!r}"
+        normed = [corpus[s]["norm"] for s in item["sources"] if s in corpus]
+        for group in item["facts"]:
+            assert any(norm(alt) in nb for alt in group for nb in normed), \
+                f"{item['id']}: no alternative of fact group occurs in sources: {group!r}"
+
+
+def test_unanswerable_items_are_empty(items):
+    for item in items:
+        if item["answerable"]:
+            continue
+        assert item["facts"] == [], item["id"]
+        assert item["evidence"] == [], item["id"]
+        assert item["sources"] == [], item["id"]
+
+
+def test_every_document_is_used(items, corpus):
+    used = {src for item in items for src in item["sources"]}
+    missing = set(corpus) - used
+    assert not missing, f"documents never used as a source: {sorted(missing)}"
