@@ -1,7 +1,8 @@
 """The only module that talks to Chroma: passages, their vectors, and the ingestion records.
 
-Both live in the store itself (a ``<name>`` collection of passages and a ``<name>_records``
-collection of one entry per ingested source), so an embedded index and a Chroma server shared by
+All three live in the store itself: ``<name>`` holds the passages (chunks), ``<name>_sentences``
+the sentence vectors the extractive answerer ranks, and ``<name>_records`` one entry per ingested
+source. So an embedded index and a Chroma server shared by
 several app processes hold the same truth; the keyword index is rebuilt from the passages.
 
 Chroma never computes an embedding here: collections are created without an embedding function
@@ -81,10 +82,15 @@ def make_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+def _collection_names(settings: Settings) -> tuple[str, str, str]:
+    name = settings.collection
+    return name, f"{name}_sentences", f"{name}_records"
+
+
 def drop_index(settings: Settings, client: Any = None) -> None:
     """Delete the passages and records collections, whatever model built them."""
     client = client if client is not None else make_client(settings)
-    for name in (settings.collection, f"{settings.collection}_records"):
+    for name in _collection_names(settings):
         try:
             client.delete_collection(name)
         except Exception:
@@ -121,9 +127,10 @@ class Store:
                     "created_at": time.time(),
                 },
             )
-        self.records = self.client.get_or_create_collection(
-            f"{name}_records", embedding_function=None
+        self.sentences = self.client.get_or_create_collection(
+            f"{name}_sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+        self.records = self.client.get_or_create_collection(f"{name}_records", embedding_function=None)
 
     def _check_model(self, meta: dict[str, Any]) -> None:
         built_with, dim = meta.get("embedding_model"), meta.get("dimension")
@@ -187,6 +194,74 @@ class Store:
                     self.passages.delete(ids=ids[start : start + _PAGE_SIZE])
                 self._bump_revision()
         return len(ids)
+
+    def add_sentences(
+        self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]], embeddings: Any
+    ) -> None:
+        with self._lock:
+            for start in range(0, len(ids), _PAGE_SIZE):
+                end = start + _PAGE_SIZE
+                self.sentences.upsert(
+                    ids=list(ids[start:end]),
+                    documents=list(texts[start:end]),
+                    metadatas=[_clean(m) for m in metadatas[start:end]],
+                    embeddings=embeddings[start:end],
+                )
+            self._bump_revision()
+
+    def delete_document(self, doc_id: str, keep_hash: str | None = None) -> int:
+        """Delete a document's passages and sentences (all versions, or all but ``keep_hash``)."""
+        deleted = 0
+        with self._lock:
+            for collection in (self.passages, self.sentences):
+                got = collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+                ids = [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                       if keep_hash is None or (m or {}).get("doc_hash") != keep_hash]
+                for start in range(0, len(ids), _PAGE_SIZE):
+                    collection.delete(ids=ids[start : start + _PAGE_SIZE])
+                if collection is self.passages:
+                    deleted = len(ids)
+            self._bump_revision()
+        return deleted
+
+    def delete_versions_except(self, live: set[tuple[str, str]]) -> int:
+        """Delete passages and sentences whose (doc_id, doc_hash) no record explains."""
+        deleted = 0
+        with self._lock:
+            for collection in (self.passages, self.sentences):
+                got = collection.get(include=["metadatas"])
+                ids = [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                       if ((m or {}).get("doc_id"), (m or {}).get("doc_hash")) not in live]
+                for start in range(0, len(ids), _PAGE_SIZE):
+                    collection.delete(ids=ids[start : start + _PAGE_SIZE])
+                deleted += len(ids)
+            if deleted:
+                self._bump_revision()
+        return deleted
+
+    def all_sentences(self) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
+        """Every stored sentence: ids, texts, metadata and a (n, dim) float32 matrix."""
+        import numpy as np
+
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        vectors = []
+        offset = 0
+        while True:
+            got = self.sentences.get(
+                include=["metadatas", "documents", "embeddings"], limit=_PAGE_SIZE, offset=offset
+            )
+            ids.extend(got["ids"])
+            texts.extend(d or "" for d in got["documents"])
+            metas.extend(m or {} for m in got["metadatas"])
+            if len(got["ids"]):
+                vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
+            if len(got["ids"]) < _PAGE_SIZE:
+                break
+            offset += _PAGE_SIZE
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return ids, texts, metas, matrix
 
     def all_passages(self, where: dict[str, Any] | None = None, with_text: bool = True) -> list[StoredPassage]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]

@@ -26,6 +26,7 @@ from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import SourceRecord, Store
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import LoadedDocument, LoadError, content_hash, load, read_bytes
+from ingest.sentences import sentence_spans
 
 STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")
 
@@ -220,10 +221,10 @@ class Ingester:
         chunks = self.chunker.split(doc.pages)
         if not chunks:
             raise LoadError(path, "no text to index")
-        self._write(doc, doc_id, key, chunks, progress)
+        sentences = self._write(doc, doc_id, key, chunks, progress)
         rec = SourceRecord(
             key, doc_id, digest, doc.title, len(chunks), doc.page_count, time.time(),
-            {**doc.metadata, "size_bytes": len(data), "file_name": path.name},
+            {**doc.metadata, "size_bytes": len(data), "file_name": path.name, "sentences": sentences},
         )
         self.store.put_record(rec)
         records[key] = rec
@@ -233,9 +234,9 @@ class Ingester:
             self._release(old, records)
         return FileOutcome(key, "updated" if old else "added", doc_id, len(chunks), doc.page_count)
 
-    def _write(self, doc: LoadedDocument, doc_id: str, key: str, chunks: list[Chunk], progress: Progress) -> None:
+    def _write(self, doc: LoadedDocument, doc_id: str, key: str, chunks: list[Chunk], progress: Progress) -> int:
+        """Embed and store passages and their sentences; returns the number of sentences."""
         texts = [c.text for c in chunks]
-        total = len(texts)
         done = 0
 
         def on_batch(n: int) -> None:
@@ -243,10 +244,27 @@ class Ingester:
             done += n
             progress.embedded(done, total)
 
-        vectors = self.store.embedder.encode(texts, on_batch=on_batch)
-        ids = [f"{doc_id}-{doc.content_hash[:12]}-{c.index:05d}" for c in chunks]
+        sentences = [
+            (page.number, a, b, page.text[a:b]) for page in doc.pages for a, b in sentence_spans(page.text)
+        ]
+        total = len(texts) + len(sentences)
+        vectors = self.store.embedder.encode(texts + [s[3] for s in sentences], on_batch=on_batch)
+        prefix = f"{doc_id}-{doc.content_hash[:12]}"
+        # Sentences first: passages are what make a version visible, so they are written last.
+        self.store.add_sentences(
+            [f"{prefix}-s{i:05d}" for i in range(len(sentences))],
+            [s[3] for s in sentences],
+            [
+                {"doc_id": doc_id, "doc_hash": doc.content_hash, "char_start": a, "char_end": b,
+                 **({"page": page} if page is not None else {})}
+                for page, a, b, _ in sentences
+            ],
+            vectors[len(texts) :],
+        )
+        ids = [f"{prefix}-{c.index:05d}" for c in chunks]
         metadatas = [self._chunk_metadata(doc, doc_id, key, c) for c in chunks]
-        self.store.add_passages(ids, texts, metadatas, vectors)
+        self.store.add_passages(ids, texts, metadatas, vectors[: len(texts)])
+        return len(sentences)
 
     @staticmethod
     def _chunk_metadata(doc: LoadedDocument, doc_id: str, key: str, chunk: Chunk) -> dict:
@@ -280,27 +298,29 @@ class Ingester:
     def _release(self, rec: SourceRecord, records: dict[str, SourceRecord]) -> None:
         """``rec`` no longer holds its document: delete the passages unless a twin still does."""
         heirs = [r for r in records.values() if r.doc_id == rec.doc_id and r.source != rec.source]
-        passages = self.store.all_passages(where={"doc_id": rec.doc_id}, with_text=False)
         if not heirs:
-            self.store.delete_passages(p.id for p in passages)
+            self.store.delete_document(rec.doc_id)
             return
+        passages = self.store.all_passages(where={"doc_id": rec.doc_id}, with_text=False)
         moved = [p for p in passages if p.metadata.get("source") == rec.source]
         self.store.update_passage_metadata(
             [p.id for p in moved], [{**p.metadata, "source": heirs[0].source} for p in moved]
         )
 
     def _delete_stale(self, doc_id: str, keep_hash: str) -> None:
-        stale = self.store.all_passages(where={"doc_id": doc_id}, with_text=False)
-        self.store.delete_passages(p.id for p in stale if p.metadata.get("doc_hash") != keep_hash)
+        self.store.delete_document(doc_id, keep_hash=keep_hash)
 
     def _drop_orphans(self, records: dict[str, SourceRecord]) -> None:
         """Passages no record explains (an interrupted run) are deleted; cheap when counts agree."""
-        expected = sum({r.doc_id: r.chunks for r in records.values()}.values())
-        if self.store.count() == expected:
+        docs = {r.doc_id: r for r in records.values()}.values()
+        expected = sum(r.chunks for r in docs), sum(int(r.extra.get("sentences", 0)) for r in docs)
+        if (self.store.count(), self.store.sentences.count()) == expected:
             return
-        live = {(r.doc_id, r.content_hash) for r in records.values()}
-        orphans = [
-            p.id for p in self.store.all_passages(with_text=False)
-            if (p.metadata.get("doc_id"), p.metadata.get("doc_hash")) not in live
-        ]
-        self.store.delete_passages(orphans)
+        self.store.delete_versions_except({(r.doc_id, r.content_hash) for r in records.values()})
+
+
+def ensure_corpus(ingester: Ingester, progress: Progress | None = None) -> SyncReport | None:
+    """Ingest the bundled corpus when the index is empty (first start); otherwise do nothing."""
+    if ingester.store.count() > 0:
+        return None
+    return ingester.sync([ingester.settings.corpus_dir], progress=progress)

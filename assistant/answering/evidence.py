@@ -1,0 +1,75 @@
+"""Scores every sentence of the retrieved passages against the question.
+
+Shared by the extractive answerer (which quotes the best ones) and the abstention decision (which
+asks whether the best one is good enough). Two signals: semantic similarity of the stored sentence
+vector to the question, and coverage of the question's key terms weighted by their rarity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer import Passage
+from assistant.keyword_index import KeywordIndex
+from assistant.sentence_index import SentenceIndex
+from assistant.text import query_terms, terms
+
+SIMILARITY_WEIGHT = 1.0
+COVERAGE_WEIGHT = 0.5
+RANK_WEIGHT = 0.05  # a nudge toward sentences of better-ranked passages
+
+
+@dataclass
+class ScoredSentence:
+    passage: Passage
+    passage_rank: int  # 0-based rank of the passage in the retrieval
+    text: str
+    span: tuple[int, int]  # offsets inside passage.text
+    similarity: float
+    coverage: float  # idf-weighted share of the question's terms found in the sentence
+    terms: frozenset[str]
+    score: float
+
+    @property
+    def position(self) -> tuple[str, int, int]:
+        return (self.passage.doc_id, self.passage.page or 0, self.passage.char_start + self.span[0])
+
+
+class EvidenceScorer:
+    def __init__(self, sentence_index: SentenceIndex, keyword_index: KeywordIndex) -> None:
+        self.sentences = sentence_index
+        self.keyword = keyword_index
+
+    def question_weights(self, question: str) -> dict[str, float]:
+        return {t: self.keyword.idf(t) for t in query_terms(question)}
+
+    def score(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
+        """Every distinct sentence of ``passages``, best first."""
+        weights = self.question_weights(question)
+        total_weight = sum(weights.values()) or 1.0
+        seen: set[tuple[str, int, int]] = set()
+        scored: list[ScoredSentence] = []
+        for rank, passage in enumerate(passages):
+            rows = self.sentences.sentences_in(passage)
+            sims = self.sentences.similarities(query_vector, rows)
+            for row, sim in zip(rows, sims, strict=True):
+                key = (passage.doc_id, row.page or 0, row.char_start)
+                if key in seen:
+                    continue
+                seen.add(key)
+                words = frozenset(terms(row.text))
+                coverage = sum(w for t, w in weights.items() if t in words) / total_weight
+                start = row.char_start - passage.char_start
+                scored.append(
+                    ScoredSentence(
+                        passage=passage, passage_rank=rank, text=row.text,
+                        span=(start, start + len(row.text)), similarity=float(sim), coverage=coverage,
+                        terms=words,
+                        score=SIMILARITY_WEIGHT * float(sim) + COVERAGE_WEIGHT * coverage
+                        + RANK_WEIGHT / (1 + rank),
+                    )
+                )
+        scored.sort(key=lambda s: -s.score)
+        return scored

@@ -1,0 +1,107 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank, near-duplicates collapsed.
+
+Dense search finds paraphrases; BM25 finds exact names, numbers and rare words that a small
+embedding model blurs. Reciprocal rank fusion needs no score calibration between the two.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answer import Passage
+from assistant.embedding import Embedder
+from assistant.keyword_index import KeywordIndex
+from assistant.store import Store, StoredPassage
+from assistant.text import terms
+
+RRF_K = 60  # the usual constant: dampens the difference between rank 1 and rank 2
+
+
+@dataclass
+class Retrieval:
+    query: str
+    query_vector: np.ndarray
+    passages: list[Passage]
+    top_dense_similarity: float  # best cosine similarity of any passage, before fusion
+    dense_ids: list[str] = field(default_factory=list)
+    keyword_ids: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def to_passage(stored: StoredPassage) -> Passage:
+    m = stored.metadata
+    return Passage(
+        id=stored.id, doc_id=str(m.get("doc_id", "")), title=str(m.get("title", "")),
+        source=str(m.get("source", "")), text=stored.text,
+        page=int(m["page"]) if m.get("page") not in (None, "") else None,
+        char_start=int(m.get("char_start", 0)), char_end=int(m.get("char_end", 0)), metadata=dict(m),
+    )
+
+
+class Retriever:
+    def __init__(
+        self, store: Store, embedder: Embedder, keyword_index: KeywordIndex, k: int = 6, fetch_k: int = 30
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.keyword = keyword_index
+        self.k = k
+        self.fetch_k = fetch_k
+
+    def retrieve(self, query: str, k: int | None = None, doc_ids: list[str] | None = None) -> Retrieval:
+        k = k or self.k
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        timings["embed"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
+        dense = self.store.search(vector.tolist(), self.fetch_k, where=where)
+        timings["dense"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        keyword = self.keyword.search(query, self.fetch_k, set(doc_ids) if doc_ids else None)
+        timings["keyword"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        fused = self._fuse(dense, keyword)
+        passages = collapse_near_duplicates(fused)[:k]
+        timings["fuse"] = time.perf_counter() - t0
+        return Retrieval(
+            query=query, query_vector=vector, passages=passages,
+            top_dense_similarity=max((p.similarity or 0.0 for p in dense), default=0.0),
+            dense_ids=[p.id for p in dense], keyword_ids=[p.id for p, _ in keyword], timings=timings,
+        )
+
+    @staticmethod
+    def _fuse(dense: list[StoredPassage], keyword: list[tuple[StoredPassage, float]]) -> list[Passage]:
+        found: dict[str, Passage] = {}
+        for rank, stored in enumerate(dense, start=1):
+            p = found.setdefault(stored.id, to_passage(stored))
+            p.dense_rank, p.dense_similarity = rank, stored.similarity
+            p.score += 1.0 / (RRF_K + rank)
+        for rank, (stored, score) in enumerate(keyword, start=1):
+            p = found.setdefault(stored.id, to_passage(stored))
+            p.keyword_rank, p.keyword_score = rank, score
+            p.score += 1.0 / (RRF_K + rank)
+        return sorted(found.values(), key=lambda p: -p.score)
+
+
+def collapse_near_duplicates(passages: list[Passage], threshold: float = 0.8) -> list[Passage]:
+    """Drop a passage whose terms are mostly those of a better-ranked one (overlapping chunks,
+    the same text in two documents). Containment, not Jaccard: a short passage inside a long one
+    counts as a duplicate."""
+    kept: list[tuple[Passage, set[str]]] = []
+    for p in passages:
+        words = set(terms(p.text))
+        if any(
+            words and len(words & other) / min(len(words), len(other) or 1) >= threshold
+            for _, other in kept
+        ):
+            continue
+        kept.append((p, words))
+    return [p for p, _ in kept]

@@ -1,0 +1,116 @@
+"""``Assistant``: where a question becomes a cited answer. The UI, the CLI and the evaluation call it.
+
+    question + history -> retrieval query (conversation) -> hybrid retrieval -> sentence evidence
+    -> abstain?  yes: "The documents don't cover this." + closest passages
+                 no:  answerer (extractive by default, or an LLM whose output is checked)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.answer import NOT_COVERED, Answer
+from assistant.answering.abstention import AbstentionPolicy, support_signals
+from assistant.answering.base import Answerer, Draft
+from assistant.answering.evidence import EvidenceScorer
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.components import Components, build
+from assistant.conversation import retrieval_query
+from assistant.keyword_index import KeywordIndex
+from assistant.retrieval import Retriever
+from assistant.sentence_index import SentenceIndex
+from assistant.settings import Settings
+
+
+def make_answerer(settings: Settings, backend: str | None = None) -> Answerer:
+    backend = backend or settings.backend
+    if backend == "extractive":
+        return ExtractiveAnswerer(settings.max_answer_sentences)
+    if backend == "generative":
+        from assistant.answering.generative import GenerativeAnswerer, chat_model_from_settings
+
+        return GenerativeAnswerer(chat_model_from_settings(settings))
+    raise ValueError(f"unknown backend {backend!r} (choose 'extractive' or 'generative')")
+
+
+class Assistant:
+    """Answers questions about the indexed documents, citing a passage for every sentence."""
+
+    def __init__(self, components: Components, answerer: Answerer | None = None) -> None:
+        self.settings = components.settings
+        self.store = components.store
+        self.keyword_index = KeywordIndex(self.store)
+        self.sentence_index = SentenceIndex(self.store)
+        self.retriever = Retriever(self.store, components.embedder, self.keyword_index, k=self.settings.k)
+        self.evidence = EvidenceScorer(self.sentence_index, self.keyword_index)
+        self.abstention = AbstentionPolicy(self.settings.abstain_threshold)
+        self.answerer = answerer or make_answerer(self.settings)
+        self._extractive = ExtractiveAnswerer(self.settings.max_answer_sentences)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, backend: str | None = None) -> Assistant:
+        components = build(settings)
+        return cls(components, make_answerer(components.settings, backend))
+
+    @property
+    def backend(self) -> str:
+        return self.answerer.name
+
+    def ask(
+        self, question: str, history: Sequence[Any] | None = None, k: int | None = None,
+        doc_ids: list[str] | None = None,
+    ) -> Answer:
+        final = None
+        for item in self.stream(question, history, k, doc_ids):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(
+        self, question: str, history: Sequence[Any] | None = None, k: int | None = None,
+        doc_ids: list[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces as the answer is produced, then the final ``Answer``."""
+        started = time.perf_counter()
+        question = question.strip()
+        query = retrieval_query(question, history)
+        retrieval = self.retriever.retrieve(query, k=k, doc_ids=doc_ids)
+        timings = dict(retrieval.timings)
+
+        t0 = time.perf_counter()
+        scored = self.evidence.score(query, retrieval.query_vector, retrieval.passages)
+        signals = support_signals(query, retrieval, scored, self.keyword_index)
+        confidence = self.abstention.confidence(signals)
+        timings["evidence"] = time.perf_counter() - t0
+
+        answer = Answer(
+            question=question, text="", abstained=False, citations=[], passages=retrieval.passages,
+            timings=timings, query=query, backend=self.backend, confidence=round(confidence, 4),
+        )
+        if not question or not retrieval.passages or self.abstention.abstain(signals):
+            answer.abstained, answer.text = True, NOT_COVERED
+            yield NOT_COVERED
+        else:
+            t0 = time.perf_counter()
+            draft = None
+            for piece in self._answer_stream(query, retrieval.passages, scored):
+                if isinstance(piece, Draft):
+                    draft = piece
+                else:
+                    yield piece
+            assert draft is not None
+            timings["answer"] = time.perf_counter() - t0
+            answer.text, answer.citations, answer.notes = draft.text, draft.citations, draft.notes
+            answer.abstained = draft.abstained
+            if draft.abstained:
+                answer.text = NOT_COVERED
+        timings["total"] = time.perf_counter() - started
+        yield answer
+
+    def _answer_stream(self, query, passages, scored):
+        if isinstance(self.answerer, ExtractiveAnswerer):
+            return self.answerer.stream(query, passages, scored)
+        return self.answerer.stream(query, passages)
