@@ -22,7 +22,9 @@ def test_corpus_ingest_then_rerun_embeds_nothing(ingester, corpus_copy):
     first = ingester.sync([corpus_copy])
     assert _counts(first) == {"added": len(CORPUS_FILES)}
     total_chunks = sum(o.chunks for o in first.outcomes)
-    assert ingester.store.count() == total_chunks == first.embedded
+    total_sentences = ingester.store.sentences.count()
+    assert ingester.store.count() == total_chunks
+    assert first.embedded == total_chunks + total_sentences  # passages, then their sentences
 
     again = ingester.sync([corpus_copy])
     assert _counts(again) == {"unchanged": len(CORPUS_FILES)}
@@ -59,7 +61,9 @@ def test_change_remove_and_duplicate(ingester, corpus_copy):
 
     report = ingester.sync([corpus_copy])
     assert _counts(report) == {"updated": 1, "removed": 1, "duplicate": 1, "unchanged": len(CORPUS_FILES) - 2}
-    assert report.embedded == next(o.chunks for o in report.outcomes if o.status == "updated")
+    updated = next(o for o in report.outcomes if o.status == "updated")
+    new_sentences = next(int(r.extra["sentences"]) for r in ingester.store.list_records() if r.doc_id == updated.doc_id)
+    assert report.embedded == updated.chunks + new_sentences
 
     docs = {d.doc_id: d for d in ingester.documents()}
     assert len(docs) == len(before) - 1  # the twin is stored once
@@ -67,6 +71,8 @@ def test_change_remove_and_duplicate(ingester, corpus_copy):
     assert len(third.sources) == 2
     expected_chunks = sum(d.chunks for d in docs.values())
     assert ingester.store.count() == expected_chunks
+    records = {r.doc_id: r for r in ingester.store.list_records()}.values()
+    assert ingester.store.sentences.count() == sum(int(r.extra["sentences"]) for r in records)
     updated_texts = " ".join(p.text for p in ingester.store.all_passages(where={"doc_id": changed.stem}))
     assert "A new closing sentence." in updated_texts
 
