@@ -31,7 +31,7 @@ def make_answerer(settings: Settings, backend: str | None = None) -> Answerer:
     if backend == "generative":
         from assistant.answering.generative import GenerativeAnswerer, chat_model_from_settings
 
-        return GenerativeAnswerer(chat_model_from_settings(settings))
+        return GenerativeAnswerer(chat_model_from_settings(settings), max_sentences=settings.max_answer_sentences)
     raise ValueError(f"unknown backend {backend!r} (choose 'extractive' or 'generative')")
 
 

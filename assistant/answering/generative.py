@@ -1,0 +1,92 @@
+"""The optional generative answerer: any LangChain chat model writes the answer, ``checking`` vets it.
+
+Why LangChain's chat-model interface: one class covers every OpenAI-compatible server (Ollama,
+llama.cpp, vLLM, hosted APIs) and tests pass LangChain's fake chat models instead of a server.
+The model is told to cite ``[n]`` after every sentence, but nothing it writes reaches the user
+unchecked: see ``assistant.answering.checking``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from assistant.answer import Passage
+from assistant.answering.base import Draft
+from assistant.answering.checking import MIN_SUPPORT, abstain, check_answer
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.settings import Settings
+
+NOT_IN_DOCUMENTS = "NOT IN THE DOCUMENTS"
+
+SYSTEM_PROMPT = f"""You answer questions about documents, using only the numbered passages the user gives you.
+Rules:
+1. Use only facts stated in the passages. Never add outside knowledge.
+2. After every sentence put the number(s) of the passage(s) it rests on in square brackets, e.g. [1] or [1][3].
+3. If the passages do not contain the answer, reply exactly: {NOT_IN_DOCUMENTS}
+4. Be brief: at most {{max_sentences}} short sentences, no introduction, no summary.
+Example of the format (for other passages): The bridge opened in 1932 [2]. It carries six lanes [1][3]."""
+
+
+def format_passages(passages: list[Passage]) -> str:
+    """``[n] (title, p. N) text`` blocks: the numbers the model must cite."""
+    return "\n\n".join(f"[{i}] ({p.location}) {p.text.strip()}" for i, p in enumerate(passages, start=1))
+
+
+def build_messages(question: str, passages: list[Passage], max_sentences: int = 5) -> list[BaseMessage]:
+    """System rules, then the numbered passages and the question in one user message."""
+    user = f"Passages:\n\n{format_passages(passages)}\n\nQuestion: {question.strip()}"
+    return [SystemMessage(SYSTEM_PROMPT.format(max_sentences=max_sentences)), HumanMessage(user)]
+
+
+class GenerativeAnswerer:
+    """Answers with a chat model and keeps only the sentences the passages they cite support."""
+
+    name = "generative"
+
+    def __init__(self, chat_model: BaseChatModel, max_sentences: int = 5, min_support: float = MIN_SUPPORT):
+        self.chat_model = chat_model
+        self.max_sentences = max_sentences
+        self.min_support = min_support
+
+    def answer(self, question: str, passages: list[Passage]) -> Draft:
+        if not passages:
+            return abstain(["no passages to answer from"])
+        reply = self.chat_model.invoke(build_messages(question, passages, self.max_sentences))
+        return self.check(reply.text, passages)
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Draft]:
+        """Raw text pieces as the model writes them, then the checked ``Draft`` that replaces them."""
+        if not passages:
+            yield abstain(["no passages to answer from"])
+            return
+        pieces: list[str] = []
+        for chunk in self.chat_model.stream(build_messages(question, passages, self.max_sentences)):
+            piece = chunk.text
+            if piece:
+                pieces.append(piece)
+                yield piece
+        yield self.check("".join(pieces), passages)
+
+    def check(self, output: str, passages: list[Passage]) -> Draft:
+        return check_answer(output, passages, max_sentences=self.max_sentences, min_support=self.min_support)
+
+
+def chat_model_from_settings(settings: Settings, max_tokens: int | None = 512) -> BaseChatModel:
+    """A streaming ``ChatOpenAI`` for the endpoint in settings; ``max_tokens`` bounds a rambling model."""
+    from langchain_openai import ChatOpenAI  # imported here: only the generative backend needs it
+
+    return ChatOpenAI(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key.get_secret_value(),
+        temperature=settings.llm_temperature,
+        timeout=settings.llm_timeout,
+        max_tokens=max_tokens,
+        streaming=True,
+    )
