@@ -23,7 +23,9 @@ class KeywordIndex(Snapshot):
         passages = self.store.all_passages()
         self.passages: list[StoredPassage] = passages
         self.by_id = {p.id: p for p in passages}
-        self.position = {p.id: i for i, p in enumerate(passages)}
+        self.by_doc: dict[tuple[str, int | None], list[StoredPassage]] = {}
+        for p in passages:
+            self.by_doc.setdefault((p.metadata.get("doc_id", ""), p.metadata.get("page")), []).append(p)
         tokenized = [terms(p.text) or ["\u2205"] for p in passages]
         self.document_frequency: Counter[str] = Counter()
         for toks in tokenized:
@@ -31,6 +33,14 @@ class KeywordIndex(Snapshot):
         self.bm25 = bm25s.BM25()
         if passages:
             self.bm25.index(tokenized, show_progress=False)
+
+    def passages_containing(self, doc_id: str, page: int | None, start: int, end: int) -> list[StoredPassage]:
+        """Passages of the current version of ``doc_id`` whose span holds [start, end)."""
+        self.fresh()
+        return [
+            p for p in self.by_doc.get((doc_id, page), [])
+            if int(p.metadata.get("char_start", 0)) <= start and end <= int(p.metadata.get("char_end", 0))
+        ]
 
     def __len__(self) -> int:
         self.fresh()

@@ -14,6 +14,7 @@ import numpy as np
 from assistant.answer import Passage
 from assistant.embedding import Embedder
 from assistant.keyword_index import KeywordIndex
+from assistant.sentence_index import SentenceIndex
 from assistant.store import Store, StoredPassage
 from assistant.text import terms
 
@@ -43,8 +44,10 @@ def to_passage(stored: StoredPassage) -> Passage:
 
 class Retriever:
     def __init__(
-        self, store: Store, embedder: Embedder, keyword_index: KeywordIndex, k: int = 6, fetch_k: int = 30
+        self, store: Store, embedder: Embedder, keyword_index: KeywordIndex, k: int = 6, fetch_k: int = 30,
+        sentence_index: SentenceIndex | None = None,
     ) -> None:
+        self.sentences = sentence_index
         self.store = store
         self.embedder = embedder
         self.keyword = keyword_index
@@ -68,7 +71,11 @@ class Retriever:
         timings["keyword"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        fused = self._fuse(dense, keyword)
+        by_sentence = self._sentence_hits(vector, set(doc_ids) if doc_ids else None)
+        timings["sentences"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        fused = self._fuse(dense, keyword, by_sentence)
         passages = collapse_near_duplicates(fused)[:k]
         timings["fuse"] = time.perf_counter() - t0
         return Retrieval(
@@ -77,9 +84,25 @@ class Retriever:
             dense_ids=[p.id for p in dense], keyword_ids=[p.id for p, _ in keyword], timings=timings,
         )
 
+    def _sentence_hits(self, vector: np.ndarray, doc_ids: set[str] | None) -> list[StoredPassage]:
+        """Passages ranked by their best single sentence: a precise answer sentence inside a long
+        passage is diluted in the passage vector but stands out on its own."""
+        if self.sentences is None:
+            return []
+        ranked: dict[str, StoredPassage] = {}
+        for doc_id, start, end, page, _sim in self.sentences.search(vector, self.fetch_k, doc_ids):
+            for stored in self.keyword.passages_containing(doc_id, page, start, end):
+                ranked.setdefault(stored.id, stored)
+        return list(ranked.values())[: self.fetch_k]
+
     @staticmethod
-    def _fuse(dense: list[StoredPassage], keyword: list[tuple[StoredPassage, float]]) -> list[Passage]:
+    def _fuse(
+        dense: list[StoredPassage], keyword: list[tuple[StoredPassage, float]], by_sentence: list[StoredPassage]
+    ) -> list[Passage]:
         found: dict[str, Passage] = {}
+        for rank, stored in enumerate(by_sentence, start=1):
+            p = found.setdefault(stored.id, to_passage(stored))
+            p.score += 1.0 / (RRF_K + rank)
         for rank, stored in enumerate(dense, start=1):
             p = found.setdefault(stored.id, to_passage(stored))
             p.dense_rank, p.dense_similarity = rank, stored.similarity

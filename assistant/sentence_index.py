@@ -28,6 +28,11 @@ class SentenceIndex(Snapshot):
     def _rebuild(self) -> None:
         _ids, texts, metas, matrix = self.store.all_sentences()
         self.matrix = matrix
+        self.locations = [
+            (m.get("doc_id", ""), m.get("doc_hash", ""), m.get("page"), int(m.get("char_start", 0)),
+             int(m.get("char_end", 0)))
+            for m in metas
+        ]
         groups: dict[tuple[str, str, int | None], list[SentenceRow]] = defaultdict(list)
         for row, (text, meta) in enumerate(zip(texts, metas, strict=True)):
             page = meta.get("page")
@@ -46,6 +51,22 @@ class SentenceIndex(Snapshot):
             r for r in self.groups.get(key, [])
             if r.char_start >= passage.char_start and r.char_end <= passage.char_end
         ]
+
+    def search(self, query_vector: np.ndarray, n: int, doc_ids: set[str] | None = None) -> list[tuple[str, int, int, int | None, float]]:
+        """Best ``n`` sentences anywhere: (doc_id, doc_hash... ) as (doc_id, char_start, char_end, page, similarity)."""
+        self.fresh()
+        if not len(self.matrix):
+            return []
+        sims = self.matrix @ query_vector
+        out = []
+        for row in np.argsort(-sims):
+            doc_id, _hash, page, start, end = self.locations[row]
+            if doc_ids is not None and doc_id not in doc_ids:
+                continue
+            out.append((doc_id, start, end, page, float(sims[row])))
+            if len(out) >= n:
+                break
+        return out
 
     def similarities(self, query_vector: np.ndarray, rows: list[SentenceRow]) -> np.ndarray:
         if not rows:

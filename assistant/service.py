@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from assistant.answer import NOT_COVERED, Answer
 from assistant.answering.abstention import AbstentionPolicy, support_signals
 from assistant.answering.base import Answerer, Draft
@@ -43,7 +45,9 @@ class Assistant:
         self.store = components.store
         self.keyword_index = KeywordIndex(self.store)
         self.sentence_index = SentenceIndex(self.store)
-        self.retriever = Retriever(self.store, components.embedder, self.keyword_index, k=self.settings.k)
+        self.retriever = Retriever(
+            self.store, components.embedder, self.keyword_index, k=self.settings.k, sentence_index=self.sentence_index
+        )
         self.evidence = EvidenceScorer(self.sentence_index, self.keyword_index)
         self.abstention = AbstentionPolicy(self.settings.abstain_threshold)
         self.answerer = answerer or make_answerer(self.settings)
@@ -81,7 +85,13 @@ class Assistant:
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
-        scored = self.evidence.score(query, retrieval.query_vector, retrieval.passages)
+        if query == question:
+            scored = self.evidence.score(question, retrieval.query_vector, retrieval.passages)
+        else:  # a follow-up: rank sentences by the question itself, with the earlier turn as context
+            own_vector = np.asarray(self.retriever.embedder.embed_query(question), dtype=np.float32)
+            scored = self.evidence.score(
+                question, own_vector, retrieval.passages, context=query, context_vector=retrieval.query_vector
+            )
         signals = support_signals(query, retrieval, scored, self.keyword_index)
         confidence = self.abstention.confidence(signals)
         timings["evidence"] = time.perf_counter() - t0
@@ -96,7 +106,7 @@ class Assistant:
         else:
             t0 = time.perf_counter()
             draft = None
-            for piece in self._answer_stream(query, retrieval.passages, scored):
+            for piece in self._answer_stream(question, retrieval.passages, scored):
                 if isinstance(piece, Draft):
                     draft = piece
                 else:

@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     backend: Literal["extractive", "generative"] = Field("extractive")
     max_answer_sentences: int = Field(3, ge=1, le=10)
     abstain_threshold: float = Field(
-        0.75, description="Below this support confidence the answer is 'not in the documents' (calibrated)."
+        0.731, ge=0.0, le=1.0,
+        description="Below this answerability probability the answer is 'not in the documents' (calibrated).",
     )
     llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint.")
     llm_model: str = Field("local", description="Model name sent to the endpoint.")

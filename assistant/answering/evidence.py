@@ -19,6 +19,8 @@ from assistant.text import query_terms, terms
 SIMILARITY_WEIGHT = 1.0
 COVERAGE_WEIGHT = 0.5
 RANK_WEIGHT = 0.05  # a nudge toward sentences of better-ranked passages
+ECHO_WEIGHT = 0.15  # a sentence made only of the question's own words restates it rather than answers it
+CONTEXT_WEIGHT = 0.3  # for a follow-up, how much the earlier turn counts next to the question itself
 
 
 @dataclass
@@ -42,18 +44,30 @@ class EvidenceScorer:
         self.sentences = sentence_index
         self.keyword = keyword_index
 
-    def question_weights(self, question: str) -> dict[str, float]:
-        return {t: self.keyword.idf(t) for t in query_terms(question)}
+    def question_weights(self, question: str, context: str = "") -> dict[str, float]:
+        weights = {t: CONTEXT_WEIGHT * self.keyword.idf(t) for t in query_terms(context)}
+        weights.update({t: self.keyword.idf(t) for t in query_terms(question)})
+        return weights
 
-    def score(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
-        """Every distinct sentence of ``passages``, best first."""
-        weights = self.question_weights(question)
+    def score(
+        self, question: str, query_vector: np.ndarray, passages: list[Passage],
+        context: str = "", context_vector: np.ndarray | None = None,
+    ) -> list[ScoredSentence]:
+        """Every distinct sentence of ``passages``, best first.
+
+        ``question`` is what the user asked now; ``context`` (with ``context_vector``) is the
+        retrieval query of a follow-up, which also holds the earlier turn: it counts, but less.
+        """
+        weights = self.question_weights(question, context)
         total_weight = sum(weights.values()) or 1.0
+        asked = set(weights)
         seen: set[tuple[str, int, int]] = set()
         scored: list[ScoredSentence] = []
         for rank, passage in enumerate(passages):
             rows = self.sentences.sentences_in(passage)
             sims = self.sentences.similarities(query_vector, rows)
+            if context_vector is not None:
+                sims = (1 - CONTEXT_WEIGHT) * sims + CONTEXT_WEIGHT * self.sentences.similarities(context_vector, rows)
             for row, sim in zip(rows, sims, strict=True):
                 key = (passage.doc_id, row.page or 0, row.char_start)
                 if key in seen:
@@ -61,6 +75,7 @@ class EvidenceScorer:
                 seen.add(key)
                 words = frozenset(terms(row.text))
                 coverage = sum(w for t, w in weights.items() if t in words) / total_weight
+                echo = 1.0 - len(words - asked) / len(words) if words else 1.0
                 start = row.char_start - passage.char_start
                 scored.append(
                     ScoredSentence(
@@ -68,7 +83,7 @@ class EvidenceScorer:
                         span=(start, start + len(row.text)), similarity=float(sim), coverage=coverage,
                         terms=words,
                         score=SIMILARITY_WEIGHT * float(sim) + COVERAGE_WEIGHT * coverage
-                        + RANK_WEIGHT / (1 + rank),
+                        + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo,
                     )
                 )
         scored.sort(key=lambda s: -s.score)

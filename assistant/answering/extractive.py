@@ -15,7 +15,7 @@ from assistant.answering.base import Draft
 from assistant.answering.evidence import ScoredSentence
 from assistant.text import query_terms
 
-MARGIN = 0.15  # a further sentence must score within this of the best one
+MARGIN = 0.2  # a further sentence must score within this of the best one
 SAME_TERMS = 0.8  # share of terms above which two sentences say the same thing
 
 

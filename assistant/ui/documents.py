@@ -1,0 +1,180 @@
+"""Documents tab callbacks: list, upload (copy to the uploads folder, then sync), delete, re-sync.
+
+The work is the ingest package's (``Ingester.sync`` / ``remove_document``); this file only copies
+uploaded files into place, reports progress to a Gradio bar and puts the outcome into words.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.ui import render
+from assistant.ui.services import Services
+from ingest.pipeline import SyncReport, source_key, source_path
+
+log = logging.getLogger("assistant.ui.documents")
+
+SUPPORTED = ".pdf, .txt, .md, .html"
+
+
+class GradioProgress:
+    """The ingest ``Progress`` protocol drawn on a ``gr.Progress`` bar: files, and embedding within one."""
+
+    def __init__(self, progress: gr.Progress | None, names: dict[str, str] | None = None) -> None:
+        self.progress = progress
+        self.names = names or {}
+        self.index, self.total, self.name = 0, 1, ""
+
+    def _show(self, fraction: float, desc: str) -> None:
+        if self.progress is not None:
+            self.progress(min(max(fraction, 0.0), 1.0), desc=desc)
+
+    def file_started(self, source: str, index: int, total: int) -> None:
+        self.index, self.total = index, max(total, 1)
+        self.name = self.names.get(source, Path(source).name)
+        self._show(index / self.total, f"Reading {self.name} ({index + 1} of {total})")
+
+    def embedded(self, done: int, total: int) -> None:
+        within = done / total if total else 1.0
+        self._show((self.index + within) / self.total, f"Embedding {self.name}: {done} of {total} pieces")
+
+
+def store_upload(src: Path, uploads_dir: Path) -> tuple[Path, bool]:
+    """Copy an uploaded file into ``uploads_dir`` under its own name.
+
+    A different file already holding that name is kept: the copy becomes ``name-2.ext`` and so on.
+    Returns the stored path and whether a new file was written (False: the same bytes were there).
+    """
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    name = Path(src).name or "upload"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    target, n = uploads_dir / name, 2
+    while target.exists():
+        if target.is_file() and filecmp.cmp(src, target, shallow=False):
+            return target, False
+        target, n = uploads_dir / f"{stem}-{n}{suffix}", n + 1
+    shutil.copyfile(src, target)
+    return target, True
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+class DocumentHandlers:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def ingester(self):
+        return self.services.ingester
+
+    # --- views -----------------------------------------------------------------------
+
+    def views(self, scope: Sequence[str] | None = None) -> tuple:
+        """(table rows, scope selector update, delete selector update, status line).
+
+        The scope keeps its selection minus documents that are gone (a stale id would be refused).
+        """
+        try:
+            docs = self.ingester.documents()
+        except Exception:
+            log.exception("listing documents failed")
+            gr.Warning("The document list could not be read (the details are in the server log).")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        choices = render.document_choices(docs)
+        ids = {doc_id for _, doc_id in choices}
+        return (
+            render.document_rows(docs),
+            gr.update(choices=choices, value=[s for s in scope or [] if s in ids]),
+            gr.update(choices=choices, value=None),
+            self.services.status_line(),
+        )
+
+    # --- actions (each returns a report followed by ``views()``) ---------------------------
+
+    def upload(self, files: Sequence[str] | None, scope: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008 (Gradio idiom)
+        if not files:
+            return (render.notice_html("Choose one or more files first."), *self.views(scope), None)
+        uploads = self.services.settings.uploads_dir
+        stored: list[Path] = []
+        fresh: set[Path] = set()
+        names: dict[str, str] = {}
+        for f in files:
+            src = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
+            try:
+                target, new = store_upload(src, uploads)
+            except OSError as exc:
+                log.exception("could not store upload %s", src)
+                gr.Warning(f"{src.name} could not be saved: {exc.strerror or exc}")
+                continue
+            stored.append(target)
+            if new:
+                fresh.add(target)
+            names[source_key(target)] = src.name if src.name == target.name else f"{src.name} (saved as {target.name})"
+        if not stored:
+            return (render.notice_html("No file could be saved.", "error"), *self.views(scope), None)
+        report = self._sync(stored, GradioProgress(progress, names), prune=False)
+        if report is None:
+            return (render.notice_html("The ingestion failed; see the server log.", "error"), *self.views(scope), None)
+        for outcome in report.failures:  # a file that could not be ingested is not kept
+            path = source_path(outcome.source)
+            if path in fresh:
+                path.unlink(missing_ok=True)
+        return (render.sync_report_html(report, names), *self.views(scope), None)
+
+    def resync(self, scope: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008
+        corpus = self.services.settings.corpus_dir
+        if not corpus.is_dir():
+            return (render.notice_html(f"The corpus folder {corpus} does not exist.", "error"), *self.views(scope))
+        report = self._sync([corpus], GradioProgress(progress), prune=True)
+        if report is None:
+            return (render.notice_html("The re-sync failed; see the server log.", "error"), *self.views(scope))
+        return (render.sync_report_html(report), *self.views(scope))
+
+    def delete(self, doc_id: str | None, scope: list[str] | None) -> tuple:
+        if not doc_id:
+            return (render.notice_html("Choose a document to delete first."), *self.views(scope))
+        docs = {d.doc_id: d for d in self.ingester.documents()}
+        doc = docs.get(doc_id)
+        title = doc.title if doc else doc_id
+        try:
+            sources = self.ingester.remove_document(doc_id)
+        except Exception:
+            log.exception("deleting %s failed", doc_id)
+            gr.Warning("The document could not be deleted (the details are in the server log).")
+            return (render.notice_html(f"“{title}” could not be deleted.", "error"), *self.views(scope))
+        uploads = self.services.settings.uploads_dir
+        removed_files, kept = [], []
+        for key in sources:
+            path = source_path(key)
+            if _is_under(path, uploads) and path.is_file():
+                path.unlink()
+                removed_files.append(path.name)
+            else:
+                kept.append(key)
+        message = f"Deleted “{title}”"
+        if removed_files:
+            message += f" and its uploaded file {', '.join(removed_files)}"
+        message += "."
+        if any(_is_under(source_path(k), self.services.settings.corpus_dir) for k in kept):
+            message += " Its file is still in the corpus folder, so a re-sync of the corpus brings it back."
+        return (render.notice_html(message, "ok"), *self.views(scope))
+
+    def _sync(self, paths: list[Path], progress: GradioProgress, prune: bool) -> SyncReport | None:
+        try:
+            return self.ingester.sync(paths, progress=progress, prune=prune)
+        except Exception:
+            log.exception("sync of %s failed", [str(p) for p in paths])
+            gr.Warning("The ingestion stopped with an error (the details are in the server log).")
+            return None
