@@ -1,6 +1,8 @@
 """Starts the panel-assistant web UI (see ``assistant/ui``)."""
 
+import sys
+
 from assistant.ui.launch import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -52,8 +52,10 @@ class SentenceIndex(Snapshot):
             if r.char_start >= passage.char_start and r.char_end <= passage.char_end
         ]
 
-    def search(self, query_vector: np.ndarray, n: int, doc_ids: set[str] | None = None) -> list[tuple[str, int, int, int | None, float]]:
-        """Best ``n`` sentences anywhere: (doc_id, doc_hash... ) as (doc_id, char_start, char_end, page, similarity)."""
+    def search(
+        self, query_vector: np.ndarray, n: int, doc_ids: set[str] | None = None
+    ) -> list[tuple[str, int, int, int | None, float]]:
+        """The ``n`` most similar sentences as (doc_id, char_start, char_end, page, similarity)."""
         self.fresh()
         if not len(self.matrix):
             return []
