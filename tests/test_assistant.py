@@ -1,0 +1,196 @@
+"""The cited-answer API on the bundled corpus: what a researcher relies on when asking."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant import NOT_COVERED, Answer, Assistant, Settings
+from assistant.__main__ import main as assistant_main
+from assistant.answering.generative import GenerativeAnswerer
+from assistant.components import build
+from assistant.retrieval import collapse_near_duplicates
+from ingest.loaders import load
+from ingest.pipeline import Ingester
+
+from .conftest import CORPUS, FIXTURES, ROOT
+
+SCHEMA = json.loads((ROOT / "assistant" / "answer.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory) -> Settings:
+    data = tmp_path_factory.mktemp("assistant") / "data"
+    settings = Settings(data_dir=data, corpus_dir=CORPUS)
+    components = build(settings)
+    Ingester(settings, components.store).sync([CORPUS, FIXTURES / "pdflatex-4-pages.pdf"])
+    return settings
+
+
+@pytest.fixture(scope="module")
+def assistant(indexed) -> Assistant:
+    return Assistant.from_settings(indexed)
+
+
+def _assert_verbatim(answer: Answer) -> None:
+    assert answer.citations
+    for c in answer.citations:
+        assert c.passage[c.span[0] : c.span[1]] == c.sentence
+        assert f"{c.sentence} [{c.number}]" in answer.text
+        assert any(p.id == c.passage_id and p.text == c.passage for p in answer.passages)
+
+
+def test_single_sentence_answer_is_quoted_and_cited(assistant):
+    answer = assistant.ask("Who led the first meeting at UN Headquarters?")
+    assert not answer.abstained
+    _assert_verbatim(answer)
+    first = answer.citations[0]
+    assert first.doc_id == "2018-09-first-meeting-press-release"
+    assert "Melinda Gates" in first.sentence and "Jack Ma" in first.sentence
+    assert len(answer.citations) <= 3
+
+
+def test_pdf_answers_cite_the_right_page(indexed, assistant):
+    answer = assistant.ask("What should the length of words match?", doc_ids=["pdflatex-4-pages"])
+    assert not answer.abstained
+    _assert_verbatim(answer)
+    assert all(c.page in {1, 2, 3, 4} for c in answer.citations)
+    pages = {p.number: p.text for p in load(FIXTURES / "pdflatex-4-pages.pdf").pages}
+    for c in answer.citations:  # the cited page really holds the sentence, at the cited offsets
+        passage = next(p for p in answer.passages if p.id == c.passage_id)
+        assert pages[c.page][passage.char_start + c.span[0] : passage.char_start + c.span[1]] == c.sentence
+
+
+def test_off_topic_question_abstains_with_closest_matches(assistant):
+    answer = assistant.ask("What is the best recipe for lasagna with spinach?")
+    assert answer.abstained
+    assert answer.text == NOT_COVERED
+    assert answer.citations == []
+    assert answer.passages  # offered as closest matches, not as answers
+    assert answer.confidence is not None and answer.confidence < assistant.abstention.threshold
+
+
+def test_follow_up_uses_history(assistant):
+    alone = assistant.ask("How did he characterise migrants?")
+    follow = assistant.ask(
+        "And how did he characterise migrants?",
+        history=["Which migration agreement did Guterres welcome when he announced the panel?"],
+    )
+    assert "Guterres" in follow.query and follow.query != follow.question
+    assert alone.query == alone.question
+    assert not follow.abstained
+    assert any("remarkable engine for growth" in c.sentence for c in follow.citations)
+
+
+def test_history_as_chat_messages(assistant):
+    history = [
+        {"role": "user", "content": "Who co-chaired the panel?"},
+        {"role": "assistant", "content": "Melinda Gates and Jack Ma [1]"},
+    ]
+    answer = assistant.ask("What did she suggest the panel prioritize at the second meeting?", history=history)
+    assert "Who co-chaired the panel?" in answer.query
+    assert any("affordable, universal internet access" in c.sentence for c in answer.citations)
+
+
+def test_document_filter_restricts_every_passage(assistant):
+    doc = "2019-06-live-conversation-news"
+    answer = assistant.ask("What did Jack Ma say about responsibility?", doc_ids=[doc])
+    assert answer.passages and all(p.doc_id == doc for p in answer.passages)
+    assert all(c.doc_id == doc for c in answer.citations)
+
+
+def test_k_limits_passages(assistant):
+    assert len(assistant.ask("What did the panel recommend?", k=2).passages) <= 2
+
+
+def test_keyword_index_follows_adds_and_deletes(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS)
+    components = build(settings)
+    ingester = Ingester(settings, components.store)
+    assistant = Assistant(components)
+    note = tmp_path / "notes.md"
+    note.write_text("The zorblax protocol was adopted by the panel at a meeting in Reykjavik.\n", encoding="utf-8")
+    ingester.sync([note])
+    hits = assistant.keyword_index.search("zorblax protocol", 5)
+    assert hits and hits[0][0].metadata["doc_id"] == "notes"
+    note.write_text("The quimbly accord replaced everything else.\n", encoding="utf-8")
+    ingester.sync([note])
+    assert assistant.keyword_index.search("zorblax", 5) == []
+    assert assistant.keyword_index.search("quimbly accord", 5)
+    ingester.remove_document("notes")
+    assert assistant.keyword_index.search("quimbly", 5) == []
+    assert len(assistant.keyword_index) == 0
+
+
+def test_near_duplicates_are_collapsed():
+    from assistant.answer import Passage
+
+    text = "The panel met in New York. It discussed trust and capacity."
+    a = Passage("a", "d1", "T", "s", text, score=0.9)
+    b = Passage("b", "d2", "T2", "s2", text + " Also more.", score=0.8)
+    c = Passage("c", "d3", "T3", "s3", "Something else entirely about budgets.", score=0.7)
+    assert [p.id for p in collapse_near_duplicates([a, b, c])] == ["a", "c"]
+
+
+def test_stream_yields_pieces_then_the_answer(assistant):
+    items = list(assistant.stream("Who led the first meeting at UN Headquarters?"))
+    assert isinstance(items[-1], Answer)
+    pieces = [i for i in items if isinstance(i, str)]
+    assert len(pieces) > 1 and "".join(pieces) == items[-1].text
+
+
+def test_generative_backend_is_checked_through_the_api(indexed):
+    components = build(indexed)
+    reply = "Melinda Gates and Jack Ma led the meeting at UN Headquarters [1]. They also sold bicycles in Paris [2]."
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
+    assistant = Assistant(components, answerer=GenerativeAnswerer(model))
+    items = list(assistant.stream("Who led the first meeting at UN Headquarters?"))
+    answer = items[-1]
+    assert isinstance(answer, Answer) and answer.backend == "generative"
+    assert any(isinstance(i, str) for i in items[:-1])
+    assert "bicycles" not in answer.text  # unsupported sentence dropped
+    assert answer.notes
+    _assert_verbatim_generative(answer)
+
+
+def _assert_verbatim_generative(answer: Answer) -> None:
+    for c in answer.citations:
+        assert c.passage[c.span[0] : c.span[1]] == c.sentence
+        assert f"[{c.number}]" in answer.text
+
+
+def test_cli_json_validates_against_the_documented_schema(indexed, monkeypatch, capsys):
+    monkeypatch.setenv("PANEL_DATA_DIR", str(indexed.data_dir))
+    assert assistant_main(["--json", "Who led the first meeting at UN Headquarters?"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    jsonschema.validate(data, SCHEMA)
+    assert data["citations"][0]["sentence"] in data["text"]
+    assert assistant_main(["--json", "Who won the 1998 football World Cup final?"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    jsonschema.validate(data, SCHEMA)
+    assert data["abstained"] is True
+
+
+def test_cli_prints_numbered_sources(indexed, monkeypatch, capsys):
+    monkeypatch.setenv("PANEL_DATA_DIR", str(indexed.data_dir))
+    assert assistant_main(["What was the second meeting's call for contributions yield?"]) == 0
+    out = capsys.readouterr().out
+    assert "Sources:" in out or "Closest matches" in out
+    assert "[1]" in out
+
+
+def test_cli_ingests_the_corpus_on_first_use(tmp_path, monkeypatch, capsys):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setenv("PANEL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PANEL_CORPUS_DIR", str(corpus))
+    assert assistant_main(["Who co-chaired the panel?"]) == 0
+    captured = capsys.readouterr()
+    assert "Indexed the bundled corpus" in captured.err
+    assert Path(tmp_path / "data").exists()
