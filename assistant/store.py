@@ -133,8 +133,10 @@ class Store:
         self.records = self.client.get_or_create_collection(f"{name}_records", embedding_function=None)
 
     def _check_model(self, meta: dict[str, Any]) -> None:
+        """Same model id means same vectors; the id is compared without loading the model, so a
+        no-op re-ingest never pays for loading it."""
         built_with, dim = meta.get("embedding_model"), meta.get("dimension")
-        if built_with != self.embedder.model_id or (dim and int(dim) != self.embedder.dimension):
+        if built_with != self.embedder.model_id:
             raise IndexMismatchError(
                 f"the index in collection '{self.settings.collection}' was built with embedding "
                 f"model {built_with!r} ({dim} dimensions), but the settings ask for "

@@ -1,0 +1,117 @@
+"""Loading a regression set (JSON Lines), validated line by line.
+
+Why strict: a typo in a hand-written item ("evidense", a fact written as a string instead of a list)
+would otherwise be scored silently as a miss. Every problem is reported as ``file:line: what``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
+
+REQUIRED = ("id", "q", "facts", "evidence", "answerable")
+OPTIONAL = ("sources", "history")
+
+
+class DatasetError(ValueError):
+    """A regression-set line that cannot be used; the message names the file and the line."""
+
+    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem}")
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Question:
+    """One regression item. ``facts`` are groups of alternatives; every group must be in the answer."""
+
+    id: str
+    q: str
+    facts: tuple[tuple[str, ...], ...]
+    evidence: tuple[str, ...]
+    answerable: bool
+    sources: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()
+    line: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "q": self.q, "facts": [list(g) for g in self.facts], "evidence": list(self.evidence),
+            "sources": list(self.sources), "answerable": self.answerable, "history": list(self.history),
+        }
+
+
+def _strings(value: Any, name: str, allow_empty_list: bool = True) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"'{name}' must be a list of strings, got {type(value).__name__}")
+    if not value and not allow_empty_list:
+        raise ValueError(f"'{name}' must not be empty")
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(f"'{name}'[{i}] must be a non-empty string, got {item!r}")
+    return tuple(value)
+
+
+def parse_item(data: Any) -> Question:
+    """Validate one decoded line; raises ``ValueError`` saying what is wrong (without the location)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    missing = [key for key in REQUIRED if key not in data]
+    if missing:
+        raise ValueError(f"missing required key(s): {', '.join(missing)}")
+    unknown = sorted(set(data) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise ValueError(f"unknown key(s): {', '.join(unknown)} (allowed: {', '.join(REQUIRED + OPTIONAL)})")
+    for key in ("id", "q"):
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise ValueError(f"'{key}' must be a non-empty string, got {data[key]!r}")
+    if not isinstance(data["answerable"], bool):
+        raise ValueError(f"'answerable' must be true or false, got {data['answerable']!r}")
+    if not isinstance(data["facts"], list):
+        raise ValueError(f"'facts' must be a list of lists of alternatives, got {type(data['facts']).__name__}")
+    facts = tuple(_strings(group, f"facts[{i}]", allow_empty_list=False) for i, group in enumerate(data["facts"]))
+    evidence = _strings(data["evidence"], "evidence")
+    if data["answerable"] and not facts:
+        raise ValueError("an answerable item needs at least one fact group")
+    if not data["answerable"] and (facts or evidence):
+        raise ValueError("an unanswerable item must have empty 'facts' and 'evidence'")
+    return Question(
+        id=data["id"], q=data["q"].strip(), facts=facts, evidence=evidence, answerable=data["answerable"],
+        sources=_strings(data.get("sources", []), "sources"), history=_strings(data.get("history", []), "history"),
+    )
+
+
+def load_questions(path: Path | str | None = None) -> list[Question]:
+    """All items of a JSONL regression set; blank lines are skipped, anything else must be valid."""
+    path = Path(path) if path is not None else DEFAULT_QUESTIONS
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(path, None, f"cannot read the regression set ({exc})") from exc
+    items: list[Question] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(path, number, f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
+        try:
+            item = parse_item(data)
+        except ValueError as exc:
+            raise DatasetError(path, number, str(exc)) from exc
+        if item.id in seen:
+            raise DatasetError(path, number, f"duplicate id {item.id!r} (first on line {seen[item.id]})")
+        seen[item.id] = number
+        items.append(replace(item, line=number))
+    if not items:
+        raise DatasetError(path, None, "no questions in the file")
+    return items
