@@ -61,7 +61,8 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     query: str = ""  # the retrieval query (a follow-up rewritten with its history)
     backend: str = "extractive"
-    confidence: float | None = None  # the calibrated support score behind the abstention decision
+    confidence: float | None = None  # calibrated probability that the documents answer the question
+    signals: dict[str, float] = field(default_factory=dict)  # what the abstention decision was made from
     notes: list[str] = field(default_factory=list)  # e.g. generated sentences dropped as unsupported
 
     def to_dict(self) -> dict[str, Any]:

@@ -99,6 +99,7 @@ class Assistant:
         answer = Answer(
             question=question, text="", abstained=False, citations=[], passages=retrieval.passages,
             timings=timings, query=query, backend=self.backend, confidence=round(confidence, 4),
+            signals={name: round(value, 4) for name, value in signals.as_dict().items()},
         )
         if not question or not retrieval.passages or self.abstention.abstain(signals):
             answer.abstained, answer.text = True, NOT_COVERED

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     backend: Literal["extractive", "generative"] = Field("extractive")
     max_answer_sentences: int = Field(3, ge=1, le=10)
     abstain_threshold: float = Field(
-        0.731, ge=0.0, le=1.0,
+        0.734, ge=0.0, le=1.0,
         description="Below this answerability probability the answer is 'not in the documents' (calibrated).",
     )
     llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint.")

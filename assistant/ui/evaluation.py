@@ -104,8 +104,9 @@ class EvaluationHandlers:
         where = f" Files: `{_md(run.out_dir)}`." if run.out_dir else ""
         status = f"**{len(rows) - failed} of {len(rows)} questions passed** in {run.seconds:.0f} s.{where}"
         return (
-            status, {"headers": header, "data": summary_rows}, charts, question_rows(rows, only_failures),
-            comparison_markdown(run.comparison, run.compared_to), rows, report_file,
+            status, {"headers": header, "data": summary_rows}, gr.update(value=charts, visible=bool(charts)),
+            question_rows(rows, only_failures), comparison_markdown(run.comparison, run.compared_to), rows,
+            gr.update(value=report_file, visible=bool(report_file)),
         )
 
     def _publish(self, run) -> tuple[list[tuple[str, str]], str | None]:
@@ -134,18 +135,19 @@ def build_evaluation_tab(services: Services) -> None:
     )
     with gr.Row(equal_height=False):
         start = gr.Button("Run evaluation", variant="primary", elem_id="eval-run", scale=0, min_width=200)
-        status = gr.Markdown(elem_id="eval-status")
+        status = gr.Markdown("Not run yet in this session.", elem_id="eval-status", min_height=60)
     with gr.Row(equal_height=False):
         summary = gr.Dataframe(headers=["metric", "assistant"], interactive=False, label="Summary",
                                elem_id="eval-summary", max_height=620)
         with gr.Column():
             gr.Markdown("#### Compared with the previous run")
             comparison = gr.Markdown(elem_id="eval-comparison")
-    charts = gr.Gallery(label="Charts", columns=2, height="auto", elem_id="eval-charts", object_fit="contain")
+    charts = gr.Gallery(label="Charts", columns=2, height="auto", elem_id="eval-charts", object_fit="contain",
+                        visible=False)
     only_failures = gr.Checkbox(label="Show only failures", value=False, elem_id="eval-only-failures")
     questions = gr.Dataframe(headers=ROW_HEADERS, interactive=False, wrap=True, label="Per question",
                              elem_id="eval-questions", column_widths=["5%", "25%", "7%", "6%", "20%", "30%", "7%"])
-    report = gr.File(label="report.md", interactive=False, elem_id="eval-report")
+    report = gr.File(label="report.md (the full report)", interactive=False, elem_id="eval-report", visible=False)
     rows = gr.State([])
 
     start.click(
