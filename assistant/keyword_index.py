@@ -27,6 +27,7 @@ class KeywordIndex(Snapshot):
         for p in passages:
             self.by_doc.setdefault((p.metadata.get("doc_id", ""), p.metadata.get("page")), []).append(p)
         tokenized = [terms(p.text) or ["\u2205"] for p in passages]
+        self.term_sets = {p.id: frozenset(toks) for p, toks in zip(passages, tokenized, strict=True)}
         self.document_frequency: Counter[str] = Counter()
         for toks in tokenized:
             self.document_frequency.update(set(toks))

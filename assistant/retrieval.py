@@ -7,6 +7,7 @@ embedding model blurs. Reciprocal rank fusion needs no score calibration between
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,7 +77,7 @@ class Retriever:
 
         t0 = time.perf_counter()
         fused = self._fuse(dense, keyword, by_sentence)
-        passages = collapse_near_duplicates(fused)[:k]
+        passages = collapse_near_duplicates(fused, self.keyword.term_sets.get)[:k]
         timings["fuse"] = time.perf_counter() - t0
         return Retrieval(
             query=query, query_vector=vector, passages=passages,
@@ -114,13 +115,15 @@ class Retriever:
         return sorted(found.values(), key=lambda p: -p.score)
 
 
-def collapse_near_duplicates(passages: list[Passage], threshold: float = 0.8) -> list[Passage]:
+def collapse_near_duplicates(
+    passages: list[Passage], terms_of: Callable[[str], frozenset[str] | None] | None = None, threshold: float = 0.8
+) -> list[Passage]:
     """Drop a passage whose terms are mostly those of a better-ranked one (overlapping chunks,
     the same text in two documents). Containment, not Jaccard: a short passage inside a long one
     counts as a duplicate."""
-    kept: list[tuple[Passage, set[str]]] = []
+    kept: list[tuple[Passage, frozenset[str]]] = []
     for p in passages:
-        words = set(terms(p.text))
+        words = (terms_of(p.id) if terms_of else None) or frozenset(terms(p.text))
         if any(
             words and len(words & other) / min(len(words), len(other) or 1) >= threshold
             for _, other in kept

@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.answer import Passage
 from assistant.snapshot import Snapshot
+from assistant.text import terms
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class SentenceRow:
     page: int | None
     char_start: int  # offsets in the page (or document) text, like passages
     char_end: int
+    terms: frozenset[str]  # content terms, computed once per rebuild
 
 
 class SentenceIndex(Snapshot):
@@ -37,7 +39,10 @@ class SentenceIndex(Snapshot):
         for row, (text, meta) in enumerate(zip(texts, metas, strict=True)):
             page = meta.get("page")
             groups[(meta.get("doc_id", ""), meta.get("doc_hash", ""), page)].append(
-                SentenceRow(row, text, page, int(meta.get("char_start", 0)), int(meta.get("char_end", 0)))
+                SentenceRow(
+                    row, text, page, int(meta.get("char_start", 0)), int(meta.get("char_end", 0)),
+                    frozenset(terms(text)),
+                )
             )
         for rows in groups.values():
             rows.sort(key=lambda r: r.char_start)

@@ -17,7 +17,7 @@ class Snapshot:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._revision: int | None = None
+        self._revision: str | None = None
         self._lock = threading.Lock()
 
     def fresh(self) -> None:

@@ -22,6 +22,7 @@ from assistant.embedding import Embedder
 from assistant.settings import Settings
 
 _PAGE_SIZE = 5000  # rows per Chroma get() when reading everything back
+REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
 RECORD_DIM = 1  # record entries carry a constant 1-d vector: they are looked up by id, never searched
 
 
@@ -105,11 +106,14 @@ class Store:
         self.embedder = embedder
         self.client = client if client is not None else make_client(settings)
         self._lock = threading.RLock()
+        self._writes = 0  # writes made through this instance: they invalidate the revision cache
+        self._revision_cache: tuple[str, int, float] | None = None
         self._open()
 
     # --- collections -------------------------------------------------------------------
 
     def _open(self) -> None:
+        self._writes += 1
         name = self.settings.collection
         existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
         if name in existing:
@@ -151,16 +155,28 @@ class Store:
             self._open()
 
     @property
-    def revision(self) -> int:
-        """Bumped on every write; other processes compare it to know their caches are stale."""
-        meta = self.client.get_collection(self.settings.collection, embedding_function=None).metadata
-        return int((meta or {}).get("revision", 0))
+    def revision(self) -> str:
+        """Changes on every write, here or in another process sharing the store.
+
+        Derived indexes compare it to know they are stale. A write by this process is seen at once;
+        another process's write within ``REVISION_MAX_AGE`` seconds (reading it costs a round trip
+        to Chroma, too much to pay on every lookup of a query).
+        """
+        now = time.monotonic()
+        cached = self._revision_cache
+        if cached and cached[1] == self._writes and now - cached[2] < REVISION_MAX_AGE:
+            return cached[0]
+        meta = self.client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
+        token = f"{meta.get('created_at', 0)}:{meta.get('revision', 0)}"
+        self._revision_cache = (token, self._writes, now)
+        return token
 
     def _bump_revision(self) -> None:
         current = self.client.get_collection(self.settings.collection, embedding_function=None)
         meta = dict(current.metadata or {})
         meta["revision"] = int(meta.get("revision", 0)) + 1
         current.modify(metadata=meta)
+        self._writes += 1
 
     # --- passages ----------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import numpy as np
 from assistant.answer import Passage
 from assistant.keyword_index import KeywordIndex
 from assistant.sentence_index import SentenceIndex
-from assistant.text import query_terms, terms
+from assistant.text import query_terms
 
 SIMILARITY_WEIGHT = 1.0
 COVERAGE_WEIGHT = 0.5
@@ -73,7 +73,7 @@ class EvidenceScorer:
                 if key in seen:
                     continue
                 seen.add(key)
-                words = frozenset(terms(row.text))
+                words = row.terms
                 coverage = sum(w for t, w in weights.items() if t in words) / total_weight
                 echo = 1.0 - len(words - asked) / len(words) if words else 1.0
                 start = row.char_start - passage.char_start

@@ -34,7 +34,9 @@ a.cite-link:hover, a.cite-link:focus { background: #93c5fd; }
   border: 1px solid var(--block-border-color); border-radius: 8px; padding: 0.6em 0.8em; margin: 0.5em 0;
   background: var(--block-background-fill); scroll-margin: 1em; transition: box-shadow 0.3s, border-color 0.3s;
 }
-.cite-card:target, .cite-card.targeted { border-color: #2563eb; box-shadow: 0 0 0 3px rgba(37, 99, 235, 0.45); }
+.cite-card:target, .cite-card.targeted {
+  border-color: #2563eb; box-shadow: 0 0 0 3px rgba(37, 99, 235, 0.55); background: rgba(37, 99, 235, 0.07);
+}
 .match-card { border-style: dashed; opacity: 0.9; }
 .matches-label {
   display: inline-block; font-weight: 700; color: #b45309; font-size: 0.82em; text-transform: uppercase;

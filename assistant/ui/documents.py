@@ -42,7 +42,8 @@ class GradioProgress:
 
     def embedded(self, done: int, total: int) -> None:
         within = done / total if total else 1.0
-        self._show((self.index + within) / self.total, f"Embedding {self.name}: {done} of {total} pieces")
+        desc = f"Embedding {self.name}: {done} of {total} passages and sentences"
+        self._show((self.index + within) / self.total, desc)
 
 
 def store_upload(src: Path, uploads_dir: Path) -> tuple[Path, bool]:
@@ -163,6 +164,7 @@ class DocumentHandlers:
                 removed_files.append(path.name)
             else:
                 kept.append(key)
+        log.info("deleted document %s (sources %s, files removed %s)", doc_id, sources, removed_files)
         message = f"Deleted “{title}”"
         if removed_files:
             message += f" and its uploaded file {', '.join(removed_files)}"
@@ -173,7 +175,9 @@ class DocumentHandlers:
 
     def _sync(self, paths: list[Path], progress: GradioProgress, prune: bool) -> SyncReport | None:
         try:
-            return self.ingester.sync(paths, progress=progress, prune=prune)
+            report = self.ingester.sync(paths, progress=progress, prune=prune)
+            log.info("synced %s: %s", [p.name for p in paths], report.counts)
+            return report
         except Exception:
             log.exception("sync of %s failed", [str(p) for p in paths])
             gr.Warning("The ingestion stopped with an error (the details are in the server log).")
