@@ -1,0 +1,232 @@
+"""The UI's pure rendering: citation links, highlighted sentences, escaping, abstention, export."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.answer import NOT_COVERED, Answer, Citation, Passage
+from assistant.ui import render
+from assistant.ui.documents import GradioProgress, store_upload
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def make_citation(number=1, passage="First sentence. The supporting sentence here. Last one.", title="Doc title",
+                  page=None, sentence="The supporting sentence here.") -> Citation:
+    start = passage.index(sentence)
+    return Citation(
+        number=number, doc_id="doc", title=title, source="corpus/doc.md", page=page, passage_id=f"p{number}",
+        passage=passage, sentence=sentence, span=(start, start + len(sentence)),
+    )
+
+
+def make_passage(text="Closest passage text.", title="Near doc", page=None) -> Passage:
+    return Passage(id="x", doc_id="near", title=title, source="uploads/near.pdf", text=text, page=page)
+
+
+def make_answer(citations, text="Answer sentence. [1]", question="Who?", abstained=False, passages=None,
+                query="") -> Answer:
+    return Answer(
+        question=question, text=text, abstained=abstained, citations=citations, passages=passages or [],
+        query=query or question,
+    )
+
+
+def test_markers_link_to_card_anchors():
+    answer = make_answer([make_citation(1), make_citation(2)], text="One. [1] Two. [2] Three. [1, 2] Four. [7]")
+    html = render.answer_html(answer, turn=3)
+    assert html.count('href="#cite-3-1"') == 2
+    assert html.count('href="#cite-3-2"') == 2
+    assert "[7]" in html and 'href="#cite-3-7"' not in html  # no citation 7: the marker stays text
+    cards = render.sources_html([answer, answer, answer])
+    for n in (1, 2):
+        assert f'id="cite-3-{n}"' in cards and f'id="cite-1-{n}"' in cards
+    # the newest turn comes first in the panel
+    assert cards.index('id="sources-3"') < cards.index('id="sources-1"')
+
+
+def test_supporting_sentence_is_highlighted_inside_the_passage():
+    citation = make_citation(page=4)
+    card = render.citation_card(citation, turn=1)
+    assert '<mark class="support">The supporting sentence here.</mark>' in card
+    assert card.index("First sentence.") < card.index("<mark") < card.index("Last one.")
+    assert "p. 4" in card and "Doc title" in card
+
+
+def test_page_is_left_out_when_absent():
+    assert "p. " not in render.citation_card(make_citation(page=None), turn=1)
+
+
+@pytest.mark.parametrize("where", ["passage", "title", "question", "answer"])
+def test_markup_from_documents_and_users_is_escaped(where):
+    passage = f"Before. The sentence with {SCRIPT} inside. After."
+    sentence = f"The sentence with {SCRIPT} inside."
+    citation = make_citation(passage=passage if where == "passage" else "A. The supporting sentence here. B.",
+                             sentence=sentence if where == "passage" else "The supporting sentence here.",
+                             title=SCRIPT if where == "title" else "Title")
+    answer = make_answer(
+        [citation], question=SCRIPT if where == "question" else "Q?",
+        text=f"{SCRIPT} [1]" if where == "answer" else "A. [1]",
+    )
+    html = render.answer_html(answer, 1) + render.sources_html([answer]) + str(render.chat_messages([answer]))
+    html += render.conversation_markdown([answer])
+    assert SCRIPT not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+
+
+def test_highlighting_escapes_both_sides_of_the_span():
+    text = "<b>x</b> says <i>hi</i>. Tail & more"
+    start = text.index("says")
+    out = render.highlighted_passage(text, (start, start + 12))
+    assert "<b>" not in out and "<i>" not in out
+    assert '<mark class="support">says &lt;i&gt;hi' in out and "&amp; more" in out
+
+
+def test_abstention_renders_notice_and_closest_matches_only():
+    passages = [make_passage(f"Passage {i} about something else.", title=f"Doc {i}", page=i) for i in range(1, 6)]
+    answer = make_answer([], text=NOT_COVERED, abstained=True, passages=passages, question="Lasagna recipe?")
+    message = render.answer_html(answer, 1)
+    assert render.NOT_IN_DOCUMENTS in message and "abstained" in message
+    assert "cite-link" not in message
+    panel = render.sources_html([answer])
+    assert "Closest matches — not answers" in panel
+    assert panel.count('class="match-card"') == 3  # answer.passages[:3]
+    assert "cite-card" not in panel
+
+
+def test_query_note_shown_only_when_rewritten():
+    plain = make_answer([make_citation()], question="Who led it?", query="Who led it?")
+    rewritten = make_answer([make_citation()], question="What did she say?", query="Melinda Gates What did she say?")
+    assert "Searched for" not in render.answer_html(plain, 1)
+    assert "Melinda Gates What did she say?" in render.answer_html(rewritten, 1)
+
+
+def test_answer_html_has_no_blank_lines():
+    """A blank line would end the HTML block and let Markdown loose on document text."""
+    answer = make_answer([make_citation()], text="Para one. [1]\n\nPara *two*. [1]")
+    html = render.answer_html(answer, 1)
+    assert "\n" not in html and "<br>" in html and "*two*" in html
+
+
+def test_chat_messages_include_pending_turn():
+    answer = make_answer([make_citation()])
+    messages = render.chat_messages([answer], pending="Next <q>?", partial="Part")
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert "Next &lt;q&gt;?" in messages[2]["content"] and "Part" in messages[3]["content"]
+
+
+def test_markdown_export_lists_numbered_sources():
+    cited = make_answer([make_citation(1, page=2), make_citation(2, title="Other doc")],
+                        text="Answer one. [1] Answer two. [2]", question="First question?")
+    abstained = make_answer([], text=NOT_COVERED, abstained=True, passages=[make_passage()], question="Lasagna?")
+    md = render.conversation_markdown([cited, abstained])
+    assert "## Q1. First question?" in md and "## Q2. Lasagna?" in md
+    assert "[1] Doc title, p. 2 (doc.md)" in md
+    assert "[2] Other doc (doc.md)" in md
+    assert md.count("> “The supporting sentence here.”") == 2
+    assert "Closest matches — not answers" in md and "Near doc" in md
+    assert re.search(r"Answer one\. \[1\] Answer two\. \[2\]", md)
+
+
+def test_document_rows_and_choices():
+    docs = [
+        SimpleNamespace(doc_id="a", title="Same", sources=["corpus/a.md"], kind="news", pages=1, chunks=3,
+                        ingested_at=0),
+        SimpleNamespace(doc_id="b", title="Same", sources=["/data/uploads/b.pdf"], kind="pdf document", pages=4,
+                        chunks=6, ingested_at=1_700_000_000),
+    ]
+    rows = render.document_rows(docs)
+    assert rows[1][:5] == ["Same", "b.pdf", "pdf document", 4, 6]
+    assert render.document_choices(docs) == [("Same (a.md)", "a"), ("Same (b.pdf)", "b")]
+
+
+def test_sync_report_explains_failures_in_plain_words():
+    report = SimpleNamespace(
+        outcomes=[
+            SimpleNamespace(source="/u/ok.pdf", status="added", pages=4, chunks=6, reason=""),
+            SimpleNamespace(source="/u/<x>.pdf", status="failed", pages=0, chunks=0,
+                            reason="password-protected PDF (no password given); skipped"),
+        ],
+        counts={"added": 1, "failed": 1}, seconds=1.234,
+    )
+    html = render.sync_report_html(report)
+    assert "ok.pdf</b>: added (4 pages, 6 passages)" in html
+    assert "&lt;x&gt;.pdf" in html and "password-protected PDF" in html
+    assert "1 added, 1 failed" in html
+
+
+def test_store_upload_keeps_names_and_never_overwrites(tmp_path: Path):
+    uploads = tmp_path / "uploads"
+    src_dir = tmp_path / "in"
+    src_dir.mkdir()
+    first = src_dir / "notes.md"
+    first.write_text("one")
+    stored, new = store_upload(first, uploads)
+    assert stored == uploads / "notes.md" and new
+    again, new = store_upload(first, uploads)  # same bytes: reused
+    assert again == stored and not new
+    other = tmp_path / "notes.md"
+    other.write_text("two")
+    renamed, new = store_upload(other, uploads)
+    assert renamed == uploads / "notes-2.md" and new
+    assert stored.read_text() == "one" and renamed.read_text() == "two"
+
+
+def test_gradio_progress_maps_files_and_batches_to_one_bar():
+    calls = []
+    progress = GradioProgress(lambda fraction, desc: calls.append((round(fraction, 3), desc)))
+    progress.file_started("/x/a.pdf", 0, 2)
+    progress.embedded(5, 10)
+    progress.file_started("/x/b.pdf", 1, 2)
+    progress.embedded(10, 10)
+    assert [c[0] for c in calls] == [0.0, 0.25, 0.5, 1.0]
+    assert "a.pdf" in calls[1][1] and "b.pdf" in calls[2][1]
+
+
+def test_ingestion_and_evaluation_do_not_queue_behind_chat(tmp_path: Path):
+    """Upload, delete and re-sync share one queue; chat and the evaluation each have their own."""
+    from assistant.settings import Settings
+    from assistant.ui.layout import build_app
+
+    services = SimpleNamespace(settings=Settings(data_dir=tmp_path / "data"), status_line=lambda: "status")
+    demo = build_app(services)
+    groups: dict[str, set] = {}
+    for fn in demo.fns.values():
+        if fn.queue:
+            groups.setdefault(fn.name, set()).add(fn.concurrency_id)
+    assert groups["upload"] == groups["delete"] == groups["resync"] == {"ingest"}
+    assert groups["respond"] == {"chat"}
+    assert groups["run"] == {"eval"}
+
+
+def test_evaluation_tables_and_comparison():
+    from assistant.ui.evaluation import comparison_markdown, question_rows
+
+    rows = [
+        {"pipeline": "assistant", "id": "q1", "question": "Q one?", "answerable": True, "passed": True,
+         "reasons": [], "answer": "Yes. [1]", "latency": 0.2},
+        {"pipeline": "assistant", "id": "q2", "question": "Q two?", "answerable": False, "passed": False,
+         "reasons": ["answered instead of abstaining"], "answer": "<b>No</b>", "latency": 0.31},
+        {"pipeline": "textbook", "id": "q1", "question": "Q one?", "answerable": True, "passed": False,
+         "reasons": [], "answer": "", "latency": 0.1},
+    ]
+    assert [r[0] for r in question_rows(rows, only_failures=False)] == ["q1", "q2"]
+    failures = question_rows(rows, only_failures=True)
+    assert failures == [["q2", "Q two?", "abstain", "FAIL", "answered instead of abstaining", "<b>No</b>", "310 ms"]]
+
+    assert "No earlier run" in comparison_markdown(None)
+    comparison = {"assistant": {
+        "worse": [{"id": "q2", "question": "A <script> question", "changes": ["abstention decision right → wrong"]}],
+        "better": [], "unchanged": 94,
+        "summary_deltas": {"pass_rate": {"old": 0.7, "new": 0.6, "delta": -0.1, "direction": "worse"},
+                           "questions": {"old": 96, "new": 96, "delta": 0, "direction": "same"}},
+    }}
+    md = comparison_markdown(comparison, "eval/out/1/results.json")
+    assert "1 worse, 0 better, 94 unchanged" in md
+    assert "&lt;script&gt;" in md and "<script>" not in md
+    assert "| pass_rate | 70.0% | 60.0% | -10.0 pts | worse |" in md
