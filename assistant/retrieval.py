@@ -77,7 +77,7 @@ class Retriever:
 
         t0 = time.perf_counter()
         fused = self._fuse(dense, keyword, by_sentence)
-        passages = collapse_near_duplicates(fused, self.keyword.term_sets.get)[:k]
+        passages = collapse_near_duplicates(fused, self.keyword.term_set)[:k]
         timings["fuse"] = time.perf_counter() - t0
         return Retrieval(
             query=query, query_vector=vector, passages=passages,
@@ -91,8 +91,8 @@ class Retriever:
         if self.sentences is None:
             return []
         ranked: dict[str, StoredPassage] = {}
-        for doc_id, start, end, page, _sim in self.sentences.search(vector, self.fetch_k, doc_ids):
-            for stored in self.keyword.passages_containing(doc_id, page, start, end):
+        for row, _sim in self.sentences.search(vector, self.fetch_k, doc_ids):
+            for stored in self.keyword.passages_containing(row.doc_id, row.page, row.char_start, row.char_end):
                 ranked.setdefault(stored.id, stored)
         return list(ranked.values())[: self.fetch_k]
 

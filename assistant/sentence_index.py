@@ -18,7 +18,8 @@ from assistant.text import terms
 
 @dataclass(frozen=True)
 class SentenceRow:
-    row: int  # index into the matrix
+    row: int  # index into the matrix of the state it came from
+    doc_id: str
     text: str
     page: int | None
     char_start: int  # offsets in the page (or document) text, like passages
@@ -26,56 +27,55 @@ class SentenceRow:
     terms: frozenset[str]  # content terms, computed once per rebuild
 
 
-class SentenceIndex(Snapshot):
-    def _rebuild(self) -> None:
-        _ids, texts, metas, matrix = self.store.all_sentences()
-        self.matrix = matrix
-        self.locations = [
-            (m.get("doc_id", ""), m.get("doc_hash", ""), m.get("page"), int(m.get("char_start", 0)),
-             int(m.get("char_end", 0)))
-            for m in metas
-        ]
-        groups: dict[tuple[str, str, int | None], list[SentenceRow]] = defaultdict(list)
-        for row, (text, meta) in enumerate(zip(texts, metas, strict=True)):
-            page = meta.get("page")
-            groups[(meta.get("doc_id", ""), meta.get("doc_hash", ""), page)].append(
-                SentenceRow(
-                    row, text, page, int(meta.get("char_start", 0)), int(meta.get("char_end", 0)),
-                    frozenset(terms(text)),
-                )
-            )
-        for rows in groups.values():
-            rows.sort(key=lambda r: r.char_start)
-        self.groups = dict(groups)
+@dataclass(frozen=True)
+class SentenceState:
+    matrix: np.ndarray  # (sentences, dim), normalised
+    rows: list[SentenceRow]
+    groups: dict[tuple[str, str, int | None], list[SentenceRow]]  # (doc_id, doc_hash, page) -> rows
 
-    def sentences_in(self, passage: Passage) -> list[SentenceRow]:
-        """The stored sentences lying inside ``passage``, in reading order."""
-        self.fresh()
+
+class SentenceIndex(Snapshot[SentenceState]):
+    def _build(self) -> SentenceState:
+        _ids, texts, metas, matrix = self.store.all_sentences()
+        rows: list[SentenceRow] = []
+        groups: dict[tuple[str, str, int | None], list[SentenceRow]] = defaultdict(list)
+        for i, (text, meta) in enumerate(zip(texts, metas, strict=True)):
+            row = SentenceRow(
+                i, str(meta.get("doc_id", "")), text, meta.get("page"), int(meta.get("char_start", 0)),
+                int(meta.get("char_end", 0)), frozenset(terms(text)),
+            )
+            rows.append(row)
+            groups[(row.doc_id, str(meta.get("doc_hash", "")), row.page)].append(row)
+        for group in groups.values():
+            group.sort(key=lambda r: r.char_start)
+        return SentenceState(matrix, rows, dict(groups))
+
+    def in_passage(self, passage: Passage, query_vector: np.ndarray) -> list[tuple[SentenceRow, float]]:
+        """The stored sentences inside ``passage`` in reading order, with their similarity to the query."""
+        state = self.state()
         key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
-        return [
-            r for r in self.groups.get(key, [])
+        rows = [
+            r for r in state.groups.get(key, [])
             if r.char_start >= passage.char_start and r.char_end <= passage.char_end
         ]
+        if not rows:
+            return []
+        sims = state.matrix[[r.row for r in rows]] @ query_vector
+        return list(zip(rows, (float(s) for s in sims), strict=True))
 
     def search(
         self, query_vector: np.ndarray, n: int, doc_ids: set[str] | None = None
-    ) -> list[tuple[str, int, int, int | None, float]]:
-        """The ``n`` most similar sentences as (doc_id, char_start, char_end, page, similarity)."""
-        self.fresh()
-        if not len(self.matrix):
+    ) -> list[tuple[SentenceRow, float]]:
+        """The ``n`` sentences most similar to the query, anywhere (or in ``doc_ids``)."""
+        state = self.state()
+        if not state.rows:
             return []
-        sims = self.matrix @ query_vector
+        sims = state.matrix @ query_vector
         out = []
-        for row in np.argsort(-sims):
-            doc_id, _hash, page, start, end = self.locations[row]
-            if doc_ids is not None and doc_id not in doc_ids:
-                continue
-            out.append((doc_id, start, end, page, float(sims[row])))
-            if len(out) >= n:
-                break
+        for i in np.argsort(-sims):
+            row = state.rows[i]
+            if doc_ids is None or row.doc_id in doc_ids:
+                out.append((row, float(sims[i])))
+                if len(out) >= n:
+                    break
         return out
-
-    def similarities(self, query_vector: np.ndarray, rows: list[SentenceRow]) -> np.ndarray:
-        if not rows:
-            return np.zeros(0, dtype=np.float32)
-        return self.matrix[[r.row for r in rows]] @ query_vector

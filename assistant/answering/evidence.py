@@ -64,11 +64,11 @@ class EvidenceScorer:
         seen: set[tuple[str, int, int]] = set()
         scored: list[ScoredSentence] = []
         for rank, passage in enumerate(passages):
-            rows = self.sentences.sentences_in(passage)
-            sims = self.sentences.similarities(query_vector, rows)
+            rows = self.sentences.in_passage(passage, query_vector)
             if context_vector is not None:
-                sims = (1 - CONTEXT_WEIGHT) * sims + CONTEXT_WEIGHT * self.sentences.similarities(context_vector, rows)
-            for row, sim in zip(rows, sims, strict=True):
+                context_sims = dict(self.sentences.in_passage(passage, context_vector))
+                rows = [(r, (1 - CONTEXT_WEIGHT) * s + CONTEXT_WEIGHT * context_sims.get(r, s)) for r, s in rows]
+            for row, sim in rows:
                 key = (passage.doc_id, row.page or 0, row.char_start)
                 if key in seen:
                     continue
