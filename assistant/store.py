@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,22 +181,14 @@ class Store:
     # --- passages ----------------------------------------------------------------------
 
     def add_passages(
-        self,
-        ids: Sequence[str],
-        texts: Sequence[str],
-        metadatas: Sequence[dict[str, Any]],
-        embeddings: Any,
+        self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]], embeddings: Any
     ) -> None:
-        with self._lock:
-            for start in range(0, len(ids), _PAGE_SIZE):
-                end = start + _PAGE_SIZE
-                self.passages.upsert(
-                    ids=list(ids[start:end]),
-                    documents=list(texts[start:end]),
-                    metadatas=[_clean(m) for m in metadatas[start:end]],
-                    embeddings=embeddings[start:end],
-                )
-            self._bump_revision()
+        self._upsert(self.passages, ids, texts, metadatas, embeddings)
+
+    def add_sentences(
+        self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]], embeddings: Any
+    ) -> None:
+        self._upsert(self.sentences, ids, texts, metadatas, embeddings)
 
     def update_passage_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         if ids:
@@ -204,22 +196,24 @@ class Store:
                 self.passages.update(ids=list(ids), metadatas=[_clean(m) for m in metadatas])
                 self._bump_revision()
 
-    def delete_passages(self, ids: Iterable[str]) -> int:
-        ids = list(ids)
-        if ids:
-            with self._lock:
-                for start in range(0, len(ids), _PAGE_SIZE):
-                    self.passages.delete(ids=ids[start : start + _PAGE_SIZE])
-                self._bump_revision()
-        return len(ids)
+    def delete_document(self, doc_id: str, keep_hash: str | None = None) -> int:
+        """Delete a document's passages and sentences (all versions, or all but ``keep_hash``)."""
+        return self._delete_where(
+            lambda m: keep_hash is None or m.get("doc_hash") != keep_hash, where={"doc_id": doc_id}
+        )
 
-    def add_sentences(
-        self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]], embeddings: Any
+    def delete_versions_except(self, live: set[tuple[str, str]]) -> int:
+        """Delete passages and sentences whose (doc_id, doc_hash) no record explains."""
+        return self._delete_where(lambda m: (m.get("doc_id"), m.get("doc_hash")) not in live)
+
+    def _upsert(
+        self, collection: Any, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]],
+        embeddings: Any,
     ) -> None:
         with self._lock:
             for start in range(0, len(ids), _PAGE_SIZE):
                 end = start + _PAGE_SIZE
-                self.sentences.upsert(
+                collection.upsert(
                     ids=list(ids[start:end]),
                     documents=list(texts[start:end]),
                     metadatas=[_clean(m) for m in metadatas[start:end]],
@@ -227,35 +221,19 @@ class Store:
                 )
             self._bump_revision()
 
-    def delete_document(self, doc_id: str, keep_hash: str | None = None) -> int:
-        """Delete a document's passages and sentences (all versions, or all but ``keep_hash``)."""
-        deleted = 0
+    def _delete_where(self, doomed: Callable[[dict[str, Any]], bool], where: dict[str, Any] | None = None) -> int:
+        """Delete the passages and sentences whose metadata ``doomed`` accepts; returns passages deleted."""
+        deleted = {}
         with self._lock:
             for collection in (self.passages, self.sentences):
-                got = collection.get(where={"doc_id": doc_id}, include=["metadatas"])
-                ids = [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                       if keep_hash is None or (m or {}).get("doc_hash") != keep_hash]
+                got = collection.get(where=where, include=["metadatas"])
+                ids = [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if doomed(m or {})]
                 for start in range(0, len(ids), _PAGE_SIZE):
                     collection.delete(ids=ids[start : start + _PAGE_SIZE])
-                if collection is self.passages:
-                    deleted = len(ids)
-            self._bump_revision()
-        return deleted
-
-    def delete_versions_except(self, live: set[tuple[str, str]]) -> int:
-        """Delete passages and sentences whose (doc_id, doc_hash) no record explains."""
-        deleted = 0
-        with self._lock:
-            for collection in (self.passages, self.sentences):
-                got = collection.get(include=["metadatas"])
-                ids = [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                       if ((m or {}).get("doc_id"), (m or {}).get("doc_hash")) not in live]
-                for start in range(0, len(ids), _PAGE_SIZE):
-                    collection.delete(ids=ids[start : start + _PAGE_SIZE])
-                deleted += len(ids)
-            if deleted:
+                deleted[collection.name] = len(ids)
+            if any(deleted.values()):
                 self._bump_revision()
-        return deleted
+        return deleted[self.passages.name]
 
     def all_sentences(self) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
         """Every stored sentence: ids, texts, metadata and a (n, dim) float32 matrix."""
