@@ -30,6 +30,8 @@ INGEST_MS = 180_000
 EVAL_MS = 400_000
 
 if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the machine
+    if os.environ.get("PANEL_REQUIRE_BROWSER"):  # CI installs Chromium: there, its absence is a failure
+        raise RuntimeError(f"{CHROMIUM} is missing but PANEL_REQUIRE_BROWSER is set")
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
