@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from .servers import free_port, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -38,46 +36,18 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on a free port over a fresh data dir (its first start ingests the bundled corpus)."""
     data = tmp_path_factory.mktemp("ui-data")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANEL_AUTH")}
     env.update(PANEL_DATA_DIR=str(data), PANEL_PORT=str(port), PANEL_HOST="127.0.0.1", HF_HUB_OFFLINE="1",
                GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
     log_path = data / "app.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not serve within {START_TIMEOUT} s:\n{log_path.read_text(errors='replace')}")
-            time.sleep(1)
+    with running([sys.executable, "app.py"], url, log_path, START_TIMEOUT, name="app.py", cwd=ROOT, env=env):
         yield {"url": url, "data": data, "log": log_path}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

