@@ -11,7 +11,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.answer import NOT_COVERED
 from assistant.text import query_terms
+
+MAX_NAMES = 6  # names carried over from the previous answer; more would drown the question
 
 _REFERS_BACK = re.compile(
     r"\b(she|he|her|him|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
@@ -57,7 +60,7 @@ def retrieval_query(question: str, history: Sequence[Any] | None = None) -> str:
     if not questions or not is_follow_up(question):
         return question
     context = [questions[-1]]
-    if answers:
+    if answers and answers[-1].strip() != NOT_COVERED:  # an abstention names nothing worth searching
         names = [n for n in _NAME.findall(_MARKER.sub("", answers[-1])) if len(n) > 2]
-        context.extend(dict.fromkeys(names))
+        context.extend(list(dict.fromkeys(names))[:MAX_NAMES])
     return " ".join([*context, question])

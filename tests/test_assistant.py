@@ -194,3 +194,11 @@ def test_cli_ingests_the_corpus_on_first_use(tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert "Indexed the bundled corpus" in captured.err
     assert Path(tmp_path / "data").exists()
+
+
+def test_follow_up_after_an_abstention_ignores_the_abstention_text():
+    from assistant.conversation import retrieval_query
+
+    history = [("What was the panel's budget?", NOT_COVERED)]
+    query = retrieval_query("And who paid for it?", history)
+    assert query == "What was the panel's budget? And who paid for it?"
