@@ -133,6 +133,13 @@ def test_markdown_export_lists_numbered_sources():
     assert re.search(r"Answer one\. \[1\] Answer two\. \[2\]", md)
 
 
+def test_markdown_export_keeps_ampersands_readable_and_tags_inert():
+    cited = make_answer([make_citation(1, title="Bill & Melinda <em>Gates</em>")], text="Gates & Ma. [1]")
+    md = render.conversation_markdown([cited])
+    assert "Gates & Ma." in md and "Bill & Melinda &lt;em&gt;Gates&lt;/em&gt;" in md
+    assert "<em>" not in md
+
+
 def test_document_rows_and_choices():
     docs = [
         SimpleNamespace(doc_id="a", title="Same", sources=["corpus/a.md"], kind="news", pages=1, chunks=3,

@@ -161,8 +161,9 @@ def chat_messages(answers: Sequence[Answer], pending: str | None = None, partial
 # --- export ------------------------------------------------------------------------------
 
 def _md_text(text: str) -> str:
-    """Document text for Markdown: HTML-escaped, so a viewer shows it and never renders it."""
-    return escape(" ".join(text.split()))
+    """Document text for Markdown: angle brackets escaped, so a viewer shows a tag and never renders it;
+    ampersands and quotes stay as written, so the file also reads well in a plain editor."""
+    return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def conversation_markdown(answers: Sequence[Answer], title: str = "Conversation") -> str:
