@@ -1,10 +1,12 @@
-"""Validate eval/questions.jsonl (the regression set) against corpus/.
+"""Validate eval/questions.jsonl (the regression set) and eval/questions-holdout.jsonl (the
+held-out set) against corpus/.
 
 Stdlib + PyYAML only; no project imports.
 """
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,13 +15,26 @@ import yaml
 ROOT = Path(__file__).parent.parent
 CORPUS_DIR = ROOT / "corpus"
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
+HOLDOUT = ROOT / "eval" / "questions-holdout.jsonl"
 
 REQUIRED_KEYS = {"id", "q", "facts", "evidence", "sources", "answerable"}
 OPTIONAL_KEYS = {"history"}
 ALLOWED_KINDS = {"press release", "meeting summary", "news article"}
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-MIN_ITEMS = 60
-MIN_UNANSWERABLE = 12
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    path: Path
+    id_prefix: str
+    min_items: int
+    min_unanswerable: int
+
+
+QUESTION_SETS = [
+    QuestionSet(QUESTIONS, "q", min_items=60, min_unanswerable=12),
+    QuestionSet(HOLDOUT, "h", min_items=30, min_unanswerable=8),
+]
 
 
 def split_front_matter(text):
@@ -50,14 +65,23 @@ def corpus():
     return docs
 
 
-@pytest.fixture(scope="module")
-def items():
-    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+def load_items(path):
+    lines = path.read_text(encoding="utf-8").splitlines()
     parsed = []
     for n, line in enumerate(lines, 1):
-        assert line.strip(), f"line {n} is blank"
+        assert line.strip(), f"{path.name}:{n} is blank"
         parsed.append(json.loads(line))
     return parsed
+
+
+@pytest.fixture(scope="module", params=QUESTION_SETS, ids=lambda qs: qs.path.name)
+def qset(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def items(qset):
+    return load_items(qset.path)
 
 
 # --- corpus -----------------------------------------------------------------
@@ -79,7 +103,7 @@ def test_corpus_has_documents():
     assert len(corpus_files()) >= 5
 
 
-# --- regression set: shape --------------------------------------------------
+# --- question sets: shape ---------------------------------------------------
 
 def test_item_shape(items):
     for item in items:
@@ -103,19 +127,21 @@ def test_item_shape(items):
             assert all(isinstance(h, str) and h.strip() for h in hist), item["id"]
 
 
-def test_ids_unique_and_sequential(items):
+def test_ids_unique_and_sequential(items, qset):
     ids = [item["id"] for item in items]
     assert len(ids) == len(set(ids)), "duplicate ids"
+    bad_prefix = [i for i in ids if not i.startswith(qset.id_prefix)]
+    assert not bad_prefix, f"ids must start with {qset.id_prefix!r}: {bad_prefix}"
     width = max(2, len(str(len(ids))))
-    assert ids == [f"q{i:0{width}d}" for i in range(1, len(ids) + 1)]
+    assert ids == [f"{qset.id_prefix}{i:0{width}d}" for i in range(1, len(ids) + 1)]
 
 
-def test_counts(items):
-    assert len(items) >= MIN_ITEMS
-    assert sum(1 for item in items if not item["answerable"]) >= MIN_UNANSWERABLE
+def test_counts(items, qset):
+    assert len(items) >= qset.min_items
+    assert sum(1 for item in items if not item["answerable"]) >= qset.min_unanswerable
 
 
-# --- regression set: grounding ----------------------------------------------
+# --- question sets: grounding -----------------------------------------------
 
 def test_sources_exist(items, corpus):
     for item in items:
@@ -152,3 +178,11 @@ def test_every_document_is_used(items, corpus):
     used = {src for item in items for src in item["sources"]}
     missing = set(corpus) - used
     assert not missing, f"documents never used as a source: {sorted(missing)}"
+
+
+# --- held-out set ------------------------------------------------------------
+
+def test_holdout_questions_are_new():
+    regression = {norm(item["q"]) for item in load_items(QUESTIONS)}
+    repeated = [item["id"] for item in load_items(HOLDOUT) if norm(item["q"]) in regression]
+    assert not repeated, f"held-out questions identical to regression-set questions: {repeated}"
