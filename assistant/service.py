@@ -51,7 +51,6 @@ class Assistant:
         self.evidence = EvidenceScorer(self.sentence_index, self.keyword_index)
         self.abstention = AbstentionPolicy(self.settings.abstain_threshold)
         self.answerer = answerer or make_answerer(self.settings)
-        self._extractive = ExtractiveAnswerer(self.settings.max_answer_sentences)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, backend: str | None = None) -> Assistant:
@@ -107,7 +106,7 @@ class Assistant:
         else:
             t0 = time.perf_counter()
             draft = None
-            for piece in self._answer_stream(question, retrieval.passages, scored):
+            for piece in self.answerer.stream(question, retrieval.passages, scored):
                 if isinstance(piece, Draft):
                     draft = piece
                 else:
@@ -120,8 +119,3 @@ class Assistant:
                 answer.text = NOT_COVERED
         timings["total"] = time.perf_counter() - started
         yield answer
-
-    def _answer_stream(self, query, passages, scored):
-        if isinstance(self.answerer, ExtractiveAnswerer):
-            return self.answerer.stream(query, passages, scored)
-        return self.answerer.stream(query, passages)

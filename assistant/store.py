@@ -148,12 +148,6 @@ class Store:
                 "with `python -m ingest --reset` (or set PANEL_EMBEDDING_MODEL back)."
             )
 
-    def reset(self) -> None:
-        """Drop every passage and record (``ingest --reset``)."""
-        with self._lock:
-            drop_index(self.settings, self.client)
-            self._open()
-
     @property
     def revision(self) -> str:
         """Changes on every write, here or in another process sharing the store.
@@ -273,14 +267,6 @@ class Store:
             if len(got["ids"]) < _PAGE_SIZE:
                 return out
             offset += _PAGE_SIZE
-
-    def passages_by_id(self, ids: Sequence[str]) -> list[StoredPassage]:
-        if not ids:
-            return []
-        got = self.passages.get(ids=list(ids), include=["metadatas", "documents"])
-        rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        found = {i: StoredPassage(i, d or "", m or {}) for i, d, m in rows}
-        return [found[i] for i in ids if i in found]
 
     def search(
         self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answer import Citation, Passage
+from assistant.answering.evidence import ScoredSentence
 
 
 @dataclass
@@ -24,10 +25,17 @@ class Draft:
 
 
 class Answerer(Protocol):
+    """``evidence`` is every sentence of ``passages`` scored against the question (best first); an
+    answerer may quote from it (extractive) or ignore it (an LLM reads the passages themselves)."""
+
     name: str
 
-    def answer(self, question: str, passages: list[Passage]) -> Draft: ...
+    def answer(
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+    ) -> Draft: ...
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Draft]:
+    def stream(
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+    ) -> Iterator[str | Draft]:
         """Text pieces as they are produced, then the final (checked) ``Draft``."""
         ...

@@ -25,16 +25,18 @@ class ExtractiveAnswerer:
     def __init__(self, max_sentences: int = 3) -> None:
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, passages: list[Passage], scored: list[ScoredSentence] | None = None) -> Draft:
-        if not scored:
+    def answer(
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+    ) -> Draft:
+        if not evidence:
             return Draft("", [], abstained=True)
-        chosen = select(scored, self.max_sentences, set(query_terms(question)))
+        chosen = select(evidence, self.max_sentences, set(query_terms(question)))
         return compose(chosen)
 
     def stream(
-        self, question: str, passages: list[Passage], scored: list[ScoredSentence] | None = None
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
     ) -> Iterator[str | Draft]:
-        draft = self.answer(question, passages, scored)
+        draft = self.answer(question, passages, evidence)
         yield from _pieces(draft.text)
         yield draft
 

@@ -16,6 +16,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from assistant.answer import Passage
 from assistant.answering.base import Draft
 from assistant.answering.checking import MIN_SUPPORT, abstain, check_answer
+from assistant.answering.evidence import ScoredSentence
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -54,13 +55,18 @@ class GenerativeAnswerer:
         self.max_sentences = max_sentences
         self.min_support = min_support
 
-    def answer(self, question: str, passages: list[Passage]) -> Draft:
+    def answer(
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+    ) -> Draft:
+        """``evidence`` is unused: the model reads the passages themselves."""
         if not passages:
             return abstain(["no passages to answer from"])
         reply = self.chat_model.invoke(build_messages(question, passages, self.max_sentences))
         return self.check(reply.text, passages)
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Draft]:
+    def stream(
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+    ) -> Iterator[str | Draft]:
         """Raw text pieces as the model writes them, then the checked ``Draft`` that replaces them."""
         if not passages:
             yield abstain(["no passages to answer from"])
