@@ -100,7 +100,7 @@ class Assistant:
             timings=timings, query=query, backend=self.backend, confidence=round(confidence, 4),
             signals={name: round(value, 4) for name, value in signals.as_dict().items()},
         )
-        if not question or not retrieval.passages or self.abstention.abstain(signals):
+        if not question or not retrieval.passages or confidence < self.abstention.threshold:
             answer.abstained, answer.text = True, NOT_COVERED
             yield NOT_COVERED
         else:

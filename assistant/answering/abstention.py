@@ -74,6 +74,3 @@ class AbstentionPolicy:
 
     def confidence(self, signals: SupportSignals) -> float:
         return confidence(signals, self.weights, self.bias)
-
-    def abstain(self, signals: SupportSignals) -> bool:
-        return self.confidence(signals) < self.threshold
