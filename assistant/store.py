@@ -89,7 +89,7 @@ def _collection_names(settings: Settings) -> tuple[str, str, str]:
 
 
 def drop_index(settings: Settings, client: Any = None) -> None:
-    """Delete the passages and records collections, whatever model built them."""
+    """Delete the passages, sentences and records collections, whatever model built them."""
     client = client if client is not None else make_client(settings)
     for name in _collection_names(settings):
         try:

@@ -66,20 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-false", type=float, default=0.10, help="most answerable questions to refuse")
     args = parser.parse_args(argv)
 
-    from assistant.components import build
     from assistant.service import Assistant
-    from assistant.settings import get_settings
     from eval.dataset import load_questions
-    from ingest.pipeline import Ingester
+    from eval.runner import eval_settings
+    from ingest.pipeline import Ingester, ensure_corpus
 
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="panel-calibrate-") as tmp:
-        settings = get_settings().model_copy(update={"data_dir": Path(tmp), "chroma_host": None})
-        components = build(settings)
-        Ingester(settings, components.store).sync([settings.corpus_dir])
-        assistant = Assistant(components)
+        settings = eval_settings(None, Path(tmp) / "data", True, backend="extractive")
+        assistant = Assistant.from_settings(settings, backend="extractive")
+        ensure_corpus(Ingester(settings, assistant.store))
         rows = [assistant.ask(q.q, list(q.history)).signals for q in questions]
-        del assistant, components
+        close = getattr(assistant.store.client, "close", None)
+        if close:  # release the store before its temporary folder goes
+            close()
     x = np.array([[row[f] for f in FEATURES] for row in rows])
     y = np.array([1.0 if q.answerable else 0.0 for q in questions])
     print(f"{len(y)} questions: {int(y.sum())} answerable, {int(len(y) - y.sum())} not\n")

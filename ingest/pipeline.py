@@ -228,8 +228,8 @@ class Ingester:
         )
         self.store.put_record(rec)
         records[key] = rec
-        if old and not shared:
-            self._delete_stale(doc_id, digest)
+        if old and not shared:  # the old version's passages go only now that the new ones are stored
+            self.store.delete_document(doc_id, keep_hash=digest)
         elif old:
             self._release(old, records)
         return FileOutcome(key, "updated" if old else "added", doc_id, len(chunks), doc.page_count)
@@ -306,9 +306,6 @@ class Ingester:
         self.store.update_passage_metadata(
             [p.id for p in moved], [{**p.metadata, "source": heirs[0].source} for p in moved]
         )
-
-    def _delete_stale(self, doc_id: str, keep_hash: str) -> None:
-        self.store.delete_document(doc_id, keep_hash=keep_hash)
 
     def _drop_orphans(self, records: dict[str, SourceRecord]) -> None:
         """Passages no record explains (an interrupted run) are deleted; cheap when counts agree."""
