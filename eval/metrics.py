@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.answer import Answer
 from eval.dataset import Question
-from ingest.sentences import sentence_spans
+from assistant.sentences import sentence_spans
 
 #: Share of a generated sentence's content words its cited passage must hold to count as support.
 SUPPORT_OVERLAP = 0.6

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ingest.loaders import Page
-from ingest.sentences import sentence_spans
+from assistant.sentences import sentence_spans
 
 TokenCounter = Callable[[list[str]], list[int]]
 

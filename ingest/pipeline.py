@@ -26,7 +26,7 @@ from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import SourceRecord, Store
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import LoadedDocument, LoadError, content_hash, load, read_bytes
-from ingest.sentences import sentence_spans
+from assistant.sentences import sentence_spans
 
 STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")
 

@@ -6,7 +6,7 @@ import itertools
 
 from ingest.chunking import SentenceChunker, whitespace_tokens
 from ingest.loaders import Page, load
-from ingest.sentences import sentence_spans
+from assistant.sentences import sentence_spans
 
 from .conftest import CORPUS, FIXTURES
 

@@ -1,5 +1,8 @@
 """Sentence spans in a text, without a downloaded tokenizer model.
 
+Shared by ingestion (chunks, stored sentences) and answering (checking generated text), so it lives
+in the bottom layer.
+
 Returned as (start, end) character offsets so chunks and answer quotes point at the exact text.
 A line break always ends a sentence: in our normalised texts it separates paragraphs, list items
 and headings, none of which should be glued to the next line.
