@@ -14,7 +14,9 @@ from typing import Any
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
 
 REQUIRED = ("id", "q", "facts", "evidence", "answerable")
-OPTIONAL = ("sources", "history")
+OPTIONAL = ("sources", "history", "kind", "min_facts", "tags")
+#: What shape the answer should take; decides which answer-shape metric scores the item.
+KINDS = ("factoid", "list", "summary", "reason")
 
 
 class DatasetError(ValueError):
@@ -39,12 +41,16 @@ class Question:
     answerable: bool
     sources: tuple[str, ...] = ()
     history: tuple[str, ...] = ()
+    kind: str | None = None  # factoid / list / summary / reason (None: not scored on answer shape)
+    min_facts: int | None = None  # summary: fact groups a good summary covers (default: all)
+    tags: tuple[str, ...] = ()  # e.g. "near-topic", "follow-up", "topic-shift", "quotation"
     line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "q": self.q, "facts": [list(g) for g in self.facts], "evidence": list(self.evidence),
             "sources": list(self.sources), "answerable": self.answerable, "history": list(self.history),
+            "kind": self.kind, "min_facts": self.min_facts, "tags": list(self.tags),
         }
 
 
@@ -82,7 +88,17 @@ def parse_item(data: Any) -> Question:
         raise ValueError("an answerable item needs at least one fact group")
     if not data["answerable"] and (facts or evidence):
         raise ValueError("an unanswerable item must have empty 'facts' and 'evidence'")
+    kind = data.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind is not None and not data["answerable"]:
+        raise ValueError("an unanswerable item has no answer kind")
+    min_facts = data.get("min_facts")
+    if min_facts is not None:
+        if not isinstance(min_facts, int) or isinstance(min_facts, bool) or not 1 <= min_facts <= len(facts):
+            raise ValueError(f"'min_facts' must be an integer from 1 to the number of fact groups, got {min_facts!r}")
     return Question(
+        kind=kind, min_facts=min_facts, tags=_strings(data.get("tags", []), "tags"),
         id=data["id"], q=data["q"].strip(), facts=facts, evidence=evidence, answerable=data["answerable"],
         sources=_strings(data.get("sources", []), "sources"), history=_strings(data.get("history", []), "history"),
     )
