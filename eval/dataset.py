@@ -94,9 +94,10 @@ def parse_item(data: Any) -> Question:
     if kind is not None and not data["answerable"]:
         raise ValueError("an unanswerable item has no answer kind")
     min_facts = data.get("min_facts")
-    if min_facts is not None:
-        if not isinstance(min_facts, int) or isinstance(min_facts, bool) or not 1 <= min_facts <= len(facts):
-            raise ValueError(f"'min_facts' must be an integer from 1 to the number of fact groups, got {min_facts!r}")
+    if min_facts is not None and (
+        not isinstance(min_facts, int) or isinstance(min_facts, bool) or not 1 <= min_facts <= len(facts)
+    ):
+        raise ValueError(f"'min_facts' must be an integer from 1 to the number of fact groups, got {min_facts!r}")
     return Question(
         kind=kind, min_facts=min_facts, tags=_strings(data.get("tags", []), "tags"),
         id=data["id"], q=data["q"].strip(), facts=facts, evidence=evidence, answerable=data["answerable"],

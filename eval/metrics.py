@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.answer import Answer
-from eval.dataset import Question
 from assistant.sentences import sentence_spans
+from eval.dataset import Question
 
 #: Share of a generated sentence's content words its cited passage must hold to count as support.
 SUPPORT_OVERLAP = 0.6

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ingest.loaders import Page
 from assistant.sentences import sentence_spans
+from ingest.loaders import Page
 
 TokenCounter = Callable[[list[str]], list[int]]
 

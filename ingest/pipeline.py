@@ -22,11 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from assistant.sentences import sentence_spans
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import SourceRecord, Store
+from assistant.structure import annotate
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import LoadedDocument, LoadError, content_hash, load, read_bytes
-from assistant.sentences import sentence_spans
+
+#: What a stored version holds; a record of an older format is re-processed even when its bytes are
+#: unchanged (2: sentences carry their layout role, section and paragraph).
+INDEX_FORMAT = 2
 
 STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")
 
@@ -202,7 +207,7 @@ class Ingester:
         data = read_bytes(path)
         digest = content_hash(data)
         old = records.get(key)
-        if old and old.content_hash == digest:
+        if old and old.content_hash == digest and int(old.extra.get("index_format", 1)) == INDEX_FORMAT:
             return FileOutcome(key, "unchanged", old.doc_id, old.chunks, old.pages)
         twin = next((r for r in records.values() if r.content_hash == digest and r.source != key), None)
         if twin:
@@ -224,7 +229,8 @@ class Ingester:
         sentences = self._write(doc, doc_id, key, chunks, progress)
         rec = SourceRecord(
             key, doc_id, digest, doc.title, len(chunks), doc.page_count, time.time(),
-            {**doc.metadata, "size_bytes": len(data), "file_name": path.name, "sentences": sentences},
+            {**doc.metadata, "size_bytes": len(data), "file_name": path.name, "sentences": sentences,
+             "index_format": INDEX_FORMAT},
         )
         self.store.put_record(rec)
         records[key] = rec
@@ -244,9 +250,11 @@ class Ingester:
             done += n
             progress.embedded(done, total)
 
-        sentences = [
-            (page.number, a, b, page.text[a:b]) for page in doc.pages for a, b in sentence_spans(page.text)
-        ]
+        sentences = []
+        for page in doc.pages:
+            spans = sentence_spans(page.text)
+            for (a, b), layout in zip(spans, annotate(page.text, spans), strict=True):
+                sentences.append((page.number, a, b, page.text[a:b], layout))
         total = len(texts) + len(sentences)
         vectors = self.store.embedder.encode(texts + [s[3] for s in sentences], on_batch=on_batch)
         prefix = f"{doc_id}-{doc.content_hash[:12]}"
@@ -255,9 +263,9 @@ class Ingester:
             [f"{prefix}-s{i:05d}" for i in range(len(sentences))],
             [s[3] for s in sentences],
             [
-                {"doc_id": doc_id, "doc_hash": doc.content_hash, "char_start": a, "char_end": b,
+                {"doc_id": doc_id, "doc_hash": doc.content_hash, "char_start": a, "char_end": b, **layout,
                  **({"page": page} if page is not None else {})}
-                for page, a, b, _ in sentences
+                for page, a, b, _, layout in sentences
             ],
             vectors[len(texts) :],
         )

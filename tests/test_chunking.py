@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
+from assistant.sentences import sentence_spans
 from ingest.chunking import SentenceChunker, whitespace_tokens
 from ingest.loaders import Page, load
-from assistant.sentences import sentence_spans
 
 from .conftest import CORPUS, FIXTURES
 

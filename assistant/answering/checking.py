@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from assistant.answer import NOT_COVERED, Citation, Passage
 from assistant.answering.base import Draft
-from assistant.text import STOPWORDS, stem
 from assistant.sentences import sentence_spans
+from assistant.text import STOPWORDS, stem
 
 #: Share of a sentence's (weighted) content words that its cited passages must contain.
 MIN_SUPPORT = 0.5
