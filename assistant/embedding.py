@@ -51,9 +51,20 @@ def resolve_model(name: str) -> tuple[str, str]:
 
 
 @cache
+def _one_blas_thread() -> None:
+    """numpy's OpenBLAS threads spin after each matrix product and starve torch's threads on a small
+    machine (a 10 ms query embedding took 25-190 ms right after the sentence scan). The products we
+    run are matrix-vector ones, memory-bound, so one BLAS thread loses nothing."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
+
+@cache
 def _load(path: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
+    _one_blas_thread()
     try:
         return SentenceTransformer(path, device="cpu")
     except Exception as exc:

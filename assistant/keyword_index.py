@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,8 @@ class KeywordState:
     document_frequency: Counter[str]
     total_length: float
     live: int
+    term_sets: dict[str, frozenset[str]] = field(default_factory=dict)  # filled as questions ask
+
 
     @property
     def average_length(self) -> float:
@@ -145,9 +147,14 @@ class KeywordIndex(Snapshot[KeywordState]):
 
     def term_set(self, passage_id: str) -> frozenset[str] | None:
         state = self.state()
-        row = state.row_of.get(passage_id)
-        passage = state.passages[row] if row is not None else None
-        return frozenset(_tokens(passage)) if passage is not None else None
+        found = state.term_sets.get(passage_id)
+        if found is None:
+            row = state.row_of.get(passage_id)
+            passage = state.passages[row] if row is not None else None
+            if passage is None:
+                return None
+            found = state.term_sets[passage_id] = frozenset(_tokens(passage))  # ids name one version
+        return found
 
     def __len__(self) -> int:
         return self.state().live

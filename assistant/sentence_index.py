@@ -23,7 +23,7 @@ from assistant.snapshot import Snapshot
 from assistant.text import terms
 
 #: Largest sentence count scanned in memory; above it, Chroma's ANN index answers ``search``.
-SCAN_MAX_SENTENCES = 150_000
+SCAN_MAX_SENTENCES = 50_000
 
 
 @dataclass(frozen=True)

@@ -298,11 +298,18 @@ class Store:
 
     def sentence_vectors(self, ids: Sequence[str]) -> Any:
         """The stored vectors of the sentences ``ids``, in that order, as a (n, dim) float32 matrix."""
+        return self._vectors(self.sentences, ids)
+
+    def passage_vectors(self, ids: Sequence[str]) -> Any:
+        """The stored vectors of the passages ``ids``, in that order (the scale benchmark reuses them)."""
+        return self._vectors(self.passages, ids)
+
+    def _vectors(self, collection: Any, ids: Sequence[str]) -> Any:
         import numpy as np
 
         if not ids:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        got = self.sentences.get(ids=list(ids), include=["embeddings"])
+        got = collection.get(ids=list(ids), include=["embeddings"])
         position = {i: n for n, i in enumerate(got["ids"])}
         found = np.asarray(got["embeddings"], dtype=np.float32)
         return found[[position[i] for i in ids]]

@@ -6,6 +6,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from assistant.embedding import Embedder
 
@@ -74,3 +75,69 @@ def test_batches_are_sorted_by_length_and_returned_in_order():
     np.testing.assert_allclose(vectors, expected)  # row i belongs to texts[i]
     assert [size for _, size in model.calls[:3]] == [4, 4, 2]
 
+
+
+@pytest.mark.slow
+def test_a_question_is_answered_while_a_large_ingestion_runs(tmp_path):
+    """The real model, store and assistant: a question asked during a long ingestion is answered
+    before it ends, and its embedding waited for at most the one batch that was running."""
+    from assistant import Assistant, Settings
+    from assistant.components import build
+    from ingest.pipeline import Ingester
+
+    from .conftest import CORPUS
+
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS)
+    components = build(settings)
+    ingester = Ingester(settings, components.store)
+    ingester.sync([CORPUS / "2018-09-first-meeting-press-release.md"])
+    assistant = Assistant(components)
+    assistant.ask("warm up")
+    big = tmp_path / "big.md"
+    big.write_text("# Minutes\n\n" + "\n\n".join(
+        f"Item {i}: the working group {i % 7} discussed finance, trust and capacity in region {i}. "
+        f"It agreed to report again in month {i % 12 + 1}." for i in range(900)
+    ), encoding="utf-8")
+
+    embedder = components.embedder
+    calls: list[str] = []  # "q" for a query, "b" for an ingestion batch, in the order the model ran them
+    real = embedder._encode_batch
+
+    def recording(batch):
+        calls.append("q" if batch == [QUESTION] else "b")
+        return real(batch)
+
+    embedder._encode_batch = recording  # type: ignore[method-assign]
+    outcome: dict = {}
+    asked = threading.Event()
+
+    class AskDuringIngestion:
+        def file_started(self, *_a) -> None:
+            pass
+
+        def embedded(self, done: int, total: int) -> None:
+            if done >= 4 * embedder.batch_size and not asked.is_set():
+                asked.set()
+                outcome["batches_before"] = calls.count("b")
+                threading.Thread(target=lambda: outcome.update(
+                    answer=assistant.ask(QUESTION), total=total, done_at_answer=progress["done"]
+                )).start()
+            progress["done"] = done
+
+    progress = {"done": 0}
+    try:
+        report = ingester.sync([big], progress=AskDuringIngestion())
+    finally:
+        del embedder._encode_batch
+    deadline = time.monotonic() + 30
+    while "answer" not in outcome and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert report.counts["added"] == 1
+    answer = outcome["answer"]
+    assert not answer.abstained and "Jack Ma" in " ".join(c.sentence for c in answer.citations)
+    assert outcome["done_at_answer"] < outcome["total"]  # answered while the ingestion still ran
+    query_at = calls.index("q")
+    assert query_at - outcome["batches_before"] <= 1  # it waited for the running batch at most
+
+
+QUESTION = "Who led the first meeting at UN Headquarters?"
