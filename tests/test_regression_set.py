@@ -18,7 +18,7 @@ QUESTIONS = ROOT / "eval" / "questions.jsonl"
 HOLDOUT = ROOT / "eval" / "questions-holdout.jsonl"
 
 REQUIRED_KEYS = {"id", "q", "facts", "evidence", "sources", "answerable"}
-OPTIONAL_KEYS = {"history"}
+OPTIONAL_KEYS = {"history", "kind", "min_facts", "tags"}
 ALLOWED_KINDS = {"press release", "meeting summary", "news article"}
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 

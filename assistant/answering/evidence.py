@@ -12,15 +12,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import Passage
+from assistant.answering.value_types import holds_value
 from assistant.keyword_index import KeywordIndex
-from assistant.sentence_index import SentenceIndex
-from assistant.text import query_terms
+from assistant.sentence_index import SentenceIndex, SentenceRow
+from assistant.text import query_terms, words
 
 SIMILARITY_WEIGHT = 1.0
 COVERAGE_WEIGHT = 0.5
 RANK_WEIGHT = 0.05  # a nudge toward sentences of better-ranked passages
 ECHO_WEIGHT = 0.15  # a sentence made only of the question's own words restates it rather than answers it
 CONTEXT_WEIGHT = 0.3  # for a follow-up, how much the earlier turn counts next to the question itself
+TYPE_WEIGHT = 0.1  # a sentence holding a value of the type asked for ("how many" -> a number)
 
 
 @dataclass
@@ -33,6 +35,8 @@ class ScoredSentence:
     coverage: float  # idf-weighted share of the question's terms found in the sentence
     terms: frozenset[str]
     score: float
+    row: SentenceRow | None = None  # the stored sentence, with its layout role
+    typed: bool = False  # holds a value of the question's expected type
 
     @property
     def position(self) -> tuple[str, int, int]:
@@ -51,13 +55,15 @@ class EvidenceScorer:
 
     def score(
         self, question: str, query_vector: np.ndarray, passages: list[Passage],
-        context: str = "", context_vector: np.ndarray | None = None,
+        context: str = "", context_vector: np.ndarray | None = None, expected_type: str | None = None,
     ) -> list[ScoredSentence]:
         """Every distinct sentence of ``passages``, best first.
 
         ``question`` is what the user asked now; ``context`` (with ``context_vector``) is the
         retrieval query of a follow-up, which also holds the earlier turn: it counts, but less.
+        Headings are not evidence: they name a topic, they don't say anything about it.
         """
+        own_words = set(words(question))
         weights = self.question_weights(question, context)
         total_weight = sum(weights.values()) or 1.0
         asked = set(weights)
@@ -70,20 +76,21 @@ class EvidenceScorer:
                 rows = [(r, (1 - CONTEXT_WEIGHT) * s + CONTEXT_WEIGHT * context_sims.get(r, s)) for r, s in rows]
             for row, sim in rows:
                 key = (passage.doc_id, row.page or 0, row.char_start)
-                if key in seen:
+                if key in seen or row.role == "heading":
                     continue
                 seen.add(key)
-                words = row.terms
-                coverage = sum(w for t, w in weights.items() if t in words) / total_weight
-                echo = 1.0 - len(words - asked) / len(words) if words else 1.0
+                row_terms = row.terms
+                coverage = sum(w for t, w in weights.items() if t in row_terms) / total_weight
+                echo = 1.0 - len(row_terms - asked) / len(row_terms) if row_terms else 1.0
                 start = row.char_start - passage.char_start
+                typed = bool(expected_type) and holds_value(row.text, expected_type, own_words)
                 scored.append(
                     ScoredSentence(
                         passage=passage, passage_rank=rank, text=row.text,
                         span=(start, start + len(row.text)), similarity=float(sim), coverage=coverage,
-                        terms=words,
+                        terms=row_terms, row=row, typed=typed,
                         score=SIMILARITY_WEIGHT * float(sim) + COVERAGE_WEIGHT * coverage
-                        + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo,
+                        + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo + TYPE_WEIGHT * typed,
                     )
                 )
         scored.sort(key=lambda s: -s.score)
