@@ -7,6 +7,7 @@ It also answers "does this term occur in the corpus at all", which the abstentio
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ class KeywordState:
 
 
 class KeywordIndex(Snapshot[KeywordState]):
+    _vocabulary: tuple[KeywordState | None, list[str]] = (None, [])
+
     def _build(self) -> KeywordState:
         passages = self.store.all_passages()
         by_doc: dict[tuple[str, int | None], list[StoredPassage]] = {}
@@ -67,6 +70,15 @@ class KeywordIndex(Snapshot[KeywordState]):
 
     def contains(self, term: str) -> bool:
         return term in self.state().document_frequency
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some corpus term starts with ``prefix`` (variants: "cooperat" -> "cooperation")."""
+        state = self.state()
+        if self._vocabulary[0] is not state:
+            self._vocabulary = (state, sorted(state.document_frequency))
+        vocabulary = self._vocabulary[1]
+        i = bisect.bisect_left(vocabulary, prefix)
+        return i < len(vocabulary) and vocabulary[i].startswith(prefix)
 
     def search(self, query: str, k: int, doc_ids: set[str] | None = None) -> list[tuple[StoredPassage, float]]:
         """Top ``k`` passages by BM25 (score > 0), optionally only from ``doc_ids``."""

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 KINDS = ("factoid", "list", "summary", "reason")
 
 _SUMMARY = re.compile(
-    r"\b(summari[sz]e|summary|overview|main points|key points|key takeaways|highlights|in brief|in a nutshell|"
+    r"\b(summari[sz]e|summary|overview|(?:main|key) (?:points|ideas|themes|messages|findings|takeaways)|"
+    r"highlights|in brief|in a nutshell|"
     r"what happened|what was discussed|what were the discussions|gist)\b",
     re.I,
 )
@@ -58,18 +59,27 @@ _PLACE = re.compile(
 class QuestionForm:
     kind: str
     expected_type: str | None = None
+    topic: str = ""  # the question without the words that only ask for a shape ("Summarize", "List")
 
 
 def classify(question: str) -> QuestionForm:
     """The answer kind and, for factoids, the expected value type of ``question``."""
     q = question.strip()
     if _SUMMARY.search(q):
-        return QuestionForm("summary")
+        return QuestionForm("summary", topic=_without(_SUMMARY, q))
     if _REASON.search(q) and not _HOW_QUANTITY.search(q):
-        return QuestionForm("reason")
-    if _LIST_VERB.search(q) or _COUNTED_PLURAL.search(q) or _asks_for_plural(q):
-        return QuestionForm("list")
-    return QuestionForm("factoid", expected_type(q))
+        return QuestionForm("reason", topic=q)
+    if _LIST_VERB.search(q):
+        return QuestionForm("list", topic=_without(_LIST_VERB, q))
+    if _COUNTED_PLURAL.search(q) or _asks_for_plural(q):
+        return QuestionForm("list", topic=q)
+    return QuestionForm("factoid", expected_type(q), topic=q)
+
+
+def _without(cue: re.Pattern[str], question: str) -> str:
+    """``question`` with the shape cue removed, or the question itself if nothing would be left."""
+    rest = re.sub(r"\s+", " ", cue.sub(" ", question)).strip(" ,.;:?!")
+    return rest if len(rest.split()) >= 2 else question
 
 
 def expected_type(question: str) -> str | None:

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 
 from assistant.answer import NOT_COVERED, Answer
-from assistant.answering.abstention import AbstentionPolicy, support_signals
+from assistant.answering.abstention import AbstentionPolicy, focus_of, support_signals, why_not
 from assistant.answering.base import Answerer, Draft
 from assistant.answering.evidence import EvidenceScorer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.units import UnitBuilder
 from assistant.components import Components, build
-from assistant.conversation import retrieval_query
+from assistant.conversation import names, retrieval_query
 from assistant.keyword_index import KeywordIndex
 from assistant.question_kind import classify
 from assistant.retrieval import Retriever
@@ -91,24 +91,26 @@ class Assistant:
         started = time.perf_counter()
         question = question.strip()
         form = classify(question)
-        query = retrieval_query(question, history)
+        asked = form.topic or question  # "Summarize X" searches and scores on X
+        query = retrieval_query(asked, history)
         if form.kind == "summary":
             k = max(k or self.settings.k, SUMMARY_K)
         retrieval = self.retriever.retrieve(query, k=k, doc_ids=doc_ids)
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
-        if query == question:
+        if query == asked:
             scored = self.evidence.score(
-                question, retrieval.query_vector, retrieval.passages, expected_type=form.expected_type
+                asked, retrieval.query_vector, retrieval.passages, expected_type=form.expected_type
             )
         else:  # a follow-up: rank sentences by the question itself, with the earlier turn as context
-            own_vector = np.asarray(self.retriever.embedder.embed_query(question), dtype=np.float32)
+            own_vector = np.asarray(self.retriever.embedder.embed_query(asked), dtype=np.float32)
             scored = self.evidence.score(
-                question, own_vector, retrieval.passages, context=query, context_vector=retrieval.query_vector,
+                asked, own_vector, retrieval.passages, context=query, context_vector=retrieval.query_vector,
                 expected_type=form.expected_type,
             )
-        signals = support_signals(query, retrieval, scored, self.keyword_index)
+        focus = focus_of(query, self.keyword_index, names(query))
+        signals = support_signals(query, retrieval, scored, self.keyword_index, focus, form.expected_type)
         confidence = self.abstention.confidence(signals)
         timings["evidence"] = time.perf_counter() - t0
 
@@ -117,9 +119,11 @@ class Assistant:
             timings=timings, query=query, backend=self.backend, confidence=round(confidence, 4),
             signals={name: round(value, 4) for name, value in signals.as_dict().items()}, kind=form.kind,
         )
-        if not question or not retrieval.passages or confidence < self.abstention.threshold:
-            answer.abstained, answer.text = True, NOT_COVERED
-            yield NOT_COVERED
+        if not question or not retrieval.passages or not self.abstention.answers(signals, confidence):
+            answer.abstained = True
+            answer.abstention_reason = why_not(focus, signals, form.expected_type)
+            answer.text = f"{NOT_COVERED} {answer.abstention_reason}".strip()
+            yield answer.text
         else:
             t0 = time.perf_counter()
             draft = None
@@ -131,6 +135,8 @@ class Assistant:
             assert draft is not None
             timings["answer"] = time.perf_counter() - t0
             answer.text, answer.citations, answer.notes = draft.text, draft.citations, draft.notes
+            given = {p.id for p in answer.passages}
+            answer.passages = answer.passages + [p for p in draft.passages if p.id not in given]
             answer.abstained = draft.abstained
             if draft.abstained:
                 answer.text = NOT_COVERED

@@ -36,7 +36,7 @@ THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 ProgressFn = Callable[[float, str], None]
 
 
-def _conversation(pipe: Pipeline, earlier: Sequence[str], k: int) -> list[tuple[str, str]] | None:
+def conversation_history(pipe: Pipeline, earlier: Sequence[str], k: int) -> list[tuple[str, str]] | None:
     """The earlier turns as the user saw them: each earlier question asked in turn, with its answer,
     so a follow-up ("which one of them ...") can resolve against what was really answered."""
     turns: list[tuple[str, str]] = []
@@ -188,7 +188,7 @@ def evaluate(
         for question in questions:
             for name, (pipe, pipe_k) in ordered.items():
                 report(0.3 + 0.65 * done / total, f"{name}: {question.id} ({done + 1}/{total})")
-                history = _conversation(pipe, question.history, pipe_k)
+                history = conversation_history(pipe, question.history, pipe_k)
                 t0 = time.perf_counter()
                 answer = pipe.ask(question.q, history=history, k=pipe_k)
                 latency = time.perf_counter() - t0

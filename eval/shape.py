@@ -7,8 +7,8 @@
   the first marker), so the reason is not left for a later sentence;
 - *headings quoted*: cited texts that are a heading of their passage (never an answer);
 - *follow-up accuracy* (items tagged ``follow-up``): the item's own shape metric holds;
-- *topic shifts rewritten* (items tagged ``topic-shift``): the retrieval query differs from the question,
-  i.e. a self-contained question was wrongly treated as a follow-up;
+- *topic shifts rewritten* (items tagged ``topic-shift``): the retrieval query holds words the question
+  does not, i.e. a self-contained question was searched with an earlier turn glued on;
 - *near-topic refusal* (unanswerable items tagged ``near-topic``): the share the assistant declined.
 Pure functions over an ``Answer``, like ``eval.metrics``.
 """
@@ -22,6 +22,7 @@ from typing import Any
 from assistant.answer import Answer
 from assistant.sentences import sentence_spans
 from assistant.structure import annotate
+from assistant.text import words
 from eval.dataset import Question
 
 _MARKERS = re.compile(r"\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
@@ -81,7 +82,7 @@ def shape_scores(question: Question, answer: Answer) -> dict[str, Any]:
         "kind": question.kind, "tags": list(question.tags), "answered_kind": answer.kind,
         "lead_ok": None, "list_share": None, "summary_ok": None, "reason_ok": None, "shape_ok": None,
         "headings_quoted": 0 if answer.abstained else headings_quoted(answer),
-        "rewritten": answer.query.strip() != answer.question.strip(),
+        "rewritten": bool(set(words(answer.query)) - set(words(answer.question))),
     }
     if not question.answerable or question.kind is None:
         return out

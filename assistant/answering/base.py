@@ -22,6 +22,7 @@ class Draft:
     citations: list[Citation]
     abstained: bool = False
     notes: list[str] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)  # cited passages beyond those given (list items, ...)
 
 
 class Answerer(Protocol):

@@ -8,6 +8,7 @@ vector to the question, and coverage of the question's key terms weighted by the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -15,13 +16,14 @@ from assistant.answer import Passage
 from assistant.answering.value_types import holds_value
 from assistant.keyword_index import KeywordIndex
 from assistant.sentence_index import SentenceIndex, SentenceRow
-from assistant.text import query_terms, words
+from assistant.text import query_terms, terms, words
 
 SIMILARITY_WEIGHT = 1.0
 COVERAGE_WEIGHT = 0.5
 RANK_WEIGHT = 0.05  # a nudge toward sentences of better-ranked passages
 ECHO_WEIGHT = 0.15  # a sentence made only of the question's own words restates it rather than answers it
 CONTEXT_WEIGHT = 0.3  # for a follow-up, how much the earlier turn counts next to the question itself
+SETTING_WEIGHT = 0.25  # question terms met only by the sentence's setting (title, section, paragraph) count this much
 TYPE_WEIGHT = 0.1  # a sentence holding a value of the type asked for ("how many" -> a number)
 
 
@@ -33,6 +35,8 @@ class ScoredSentence:
     span: tuple[int, int]  # offsets inside passage.text
     similarity: float
     coverage: float  # idf-weighted share of the question's terms found in the sentence
+    setting_coverage: float  # ... found in the sentence or its setting: document title and section
+    setting_terms: frozenset[str]  # the sentence's terms, its setting's and its paragraph's
     terms: frozenset[str]
     score: float
     row: SentenceRow | None = None  # the stored sentence, with its layout role
@@ -47,6 +51,11 @@ class EvidenceScorer:
     def __init__(self, sentence_index: SentenceIndex, keyword_index: KeywordIndex) -> None:
         self.sentences = sentence_index
         self.keyword = keyword_index
+
+    @staticmethod
+    @lru_cache(maxsize=1024)
+    def _section_terms(section: str) -> frozenset[str]:
+        return frozenset(terms(section))
 
     def question_weights(self, question: str, context: str = "") -> dict[str, float]:
         weights = {t: CONTEXT_WEIGHT * self.keyword.idf(t) for t in query_terms(context)}
@@ -74,6 +83,10 @@ class EvidenceScorer:
             if context_vector is not None:
                 context_sims = dict(self.sentences.in_passage(passage, context_vector))
                 rows = [(r, (1 - CONTEXT_WEIGHT) * s + CONTEXT_WEIGHT * context_sims.get(r, s)) for r, s in rows]
+            title_terms = frozenset(terms(passage.title))
+            para_terms: dict[int, set[str]] = {}
+            for row, _ in rows:
+                para_terms.setdefault(row.para, set()).update(row.terms)
             for row, sim in rows:
                 key = (passage.doc_id, row.page or 0, row.char_start)
                 if key in seen or row.role == "heading":
@@ -81,6 +94,9 @@ class EvidenceScorer:
                 seen.add(key)
                 row_terms = row.terms
                 coverage = sum(w for t, w in weights.items() if t in row_terms) / total_weight
+                setting = row_terms | title_terms | self._section_terms(row.section)
+                setting_coverage = sum(w for t, w in weights.items() if t in setting) / total_weight
+                setting |= para_terms[row.para]  # the paragraph holds names together, but ranks no sentence
                 echo = 1.0 - len(row_terms - asked) / len(row_terms) if row_terms else 1.0
                 start = row.char_start - passage.char_start
                 typed = bool(expected_type) and holds_value(row.text, expected_type, own_words)
@@ -88,8 +104,10 @@ class EvidenceScorer:
                     ScoredSentence(
                         passage=passage, passage_rank=rank, text=row.text,
                         span=(start, start + len(row.text)), similarity=float(sim), coverage=coverage,
-                        terms=row_terms, row=row, typed=typed,
+                        setting_coverage=setting_coverage, setting_terms=frozenset(setting), terms=row_terms,
+                        row=row, typed=typed,
                         score=SIMILARITY_WEIGHT * float(sim) + COVERAGE_WEIGHT * coverage
+                        + SETTING_WEIGHT * (setting_coverage - coverage)
                         + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo + TYPE_WEIGHT * typed,
                     )
                 )

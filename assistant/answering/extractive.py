@@ -24,7 +24,7 @@ from assistant.answering.units import Quote, Unit, UnitBuilder
 from assistant.text import query_terms
 
 MARGIN = 0.2  # a further unit must score within this of the best one
-LIST_MARGIN = 0.35  # how far below the best sentence a list's lead-in or item may rank and still be the answer
+LIST_MARGIN = 0.2  # how far below the best sentence a list's lead-in or item may rank and still be the answer
 SAME_TERMS = 0.8  # share of terms above which two sentences say the same thing
 MMR_LAMBDA = 0.7  # summary: relevance against novelty
 SECTION_PENALTY = 0.15  # summary: a second unit from an already quoted section counts as less new
@@ -161,9 +161,11 @@ class _Citations:
     def __init__(self) -> None:
         self.citations: list[Citation] = []
         self._numbers: dict[tuple[str, tuple[int, int]], int] = {}
+        self._passages: dict[str, Passage] = {}
 
     def marker(self, quote: Quote) -> str:
         key = (quote.passage.id, quote.span)
+        self._passages.setdefault(quote.passage.id, quote.passage)
         if key not in self._numbers:
             p = quote.passage
             number = len(self.citations) + 1
@@ -179,12 +181,16 @@ class _Citations:
     def cite(self, quotes: list[Quote]) -> str:
         return " ".join(f"{q.text} {self.marker(q)}" for q in quotes)
 
+    def draft(self, text: str) -> Draft:
+        """The draft, with every cited passage (some came from beyond the retrieved ones)."""
+        return Draft(text, self.citations, passages=list(self._passages.values()))
+
 
 def compose(units: list[Unit]) -> Draft:
     """Units as running text, the best first, each quote followed by its marker."""
     cites = _Citations()
     text = " ".join(cites.cite(u.quotes) for u in units)
-    return Draft(text, cites.citations)
+    return cites.draft(text)
 
 
 def compose_list(unit: Unit) -> Draft:
@@ -194,7 +200,7 @@ def compose_list(unit: Unit) -> Draft:
     for item in unit.items:
         bullet = item.numbered if item.numbered.endswith(".") and item.numbered[:-1].isdigit() else "-"
         lines.append(f"{bullet} {item.text} {cites.marker(item)}")
-    return Draft("\n".join(lines), cites.citations)
+    return cites.draft("\n".join(lines))
 
 
 def compose_summary(units: list[Unit]) -> Draft:
@@ -209,7 +215,7 @@ def compose_summary(units: list[Unit]) -> Draft:
         title = doc_units[0].anchor.passage.title
         bullets = "\n".join(f"- {cites.cite(u.quotes)}" for u in doc_units)
         blocks.append(f"**{_escape(title)}**\n\n{bullets}")
-    return Draft("\n\n".join(blocks), cites.citations)
+    return cites.draft("\n\n".join(blocks))
 
 
 def _escape(title: str) -> str:

@@ -23,7 +23,10 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _PLACE_CUE = re.compile(r"\b(?:in|at|from|to|across|visits? to)\s+(?:the\s+)?[A-Z][a-z]+")
 
 #: Capitalised words that are not names (titles and institutions every sentence of this genre uses).
-_NOT_NAMES = frozenset("the a an un panel secretary general chair co chief ms mr mrs dr".split())
+_NOT_NAMES = frozenset(
+    "the a an un panel secretary general chair co chief ms mr mrs dr what which who whom whose when where why "
+    "how in on at of for to by with from it its this that these those he she they we our".split()
+)
 
 
 def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
