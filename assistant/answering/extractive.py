@@ -3,9 +3,10 @@
 No language model, so nothing can be invented: every quoted text is a span of the passage its
 ``[n]`` points at. What is quoted and how it is laid out depends on the question's kind
 (``assistant.question_kind``):
-- factoid: the best answer unit first; a second only when it adds a term the question asks about
-  that the first lacks;
-- reason: the unit holding the reason, with its continuation (a quotation, an announced sentence);
+- factoid: the best answer unit first; another (up to ``max_sentences``) only when it adds a term
+  the question asks about that those before it lack;
+- reason: the unit holding the reason, with its continuation (a quotation, an announced sentence),
+  then others as for a factoid;
 - list: the lead-in and its items as a Markdown list, each item cited (up to ``max_items``); when no
   stored list answers, the best units as for a factoid;
 - summary: up to ``summary_units`` units chosen for relevance and diversity (maximal marginal
@@ -56,7 +57,7 @@ class ExtractiveAnswerer:
             return compose(self._best_units(candidates, asked, self.max_sentences))
         if kind == "summary":
             return compose_summary(self._summary(candidates))
-        return compose(self._best_units(candidates, asked, 2))
+        return compose(self._best_units(candidates, asked, self.max_sentences))
 
     def stream(
         self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
