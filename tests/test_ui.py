@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.answer import NOT_COVERED, Answer, Citation, Passage
-from assistant.ui import render
-from assistant.ui.documents import GradioProgress, store_upload
+from ui import render
+from ui.documents import GradioProgress, store_upload
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -198,7 +198,7 @@ def test_gradio_progress_maps_files_and_batches_to_one_bar():
 def test_ingestion_and_evaluation_do_not_queue_behind_chat(tmp_path: Path):
     """Upload, delete and re-sync share one queue; chat and the evaluation each have their own."""
     from assistant.settings import Settings
-    from assistant.ui.layout import build_app
+    from ui.layout import build_app
 
     services = SimpleNamespace(settings=Settings(data_dir=tmp_path / "data"), status_line=lambda: "status")
     demo = build_app(services)
@@ -212,7 +212,7 @@ def test_ingestion_and_evaluation_do_not_queue_behind_chat(tmp_path: Path):
 
 
 def test_evaluation_tables_and_comparison():
-    from assistant.ui.evaluation import comparison_markdown, question_rows
+    from ui.evaluation import comparison_markdown, question_rows
 
     rows = [
         {"pipeline": "assistant", "id": "q1", "question": "Q one?", "answerable": True, "passed": True,

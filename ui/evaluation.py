@@ -15,9 +15,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.ui.services import Services
+from ui.services import Services
 
-log = logging.getLogger("assistant.ui.evaluation")
+log = logging.getLogger("ui.evaluation")
 
 PIPELINE = "assistant"
 ROW_HEADERS = ["id", "question", "expected", "result", "why", "answer", "latency"]

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import gradio as gr
 
 from assistant.answer import Answer
-from assistant.ui import render
-from assistant.ui.services import Services
+from ui import render
+from ui.services import Services
 
-log = logging.getLogger("assistant.ui.chat")
+log = logging.getLogger("ui.chat")
 
 #: Shown on an empty chat; clicking one asks it.
 EXAMPLE_QUESTIONS = [

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.ui import render
-from assistant.ui.services import Services
 from ingest.pipeline import SyncReport, source_key, source_path
+from ui import render
+from ui.services import Services
 
-log = logging.getLogger("assistant.ui.documents")
+log = logging.getLogger("ui.documents")
 
 SUPPORTED = ".pdf, .txt, .md, .html"
 

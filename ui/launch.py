@@ -14,7 +14,7 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no version check or telemetry
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-log = logging.getLogger("assistant.ui")
+log = logging.getLogger("ui")
 
 
 class TerminalProgress:
@@ -72,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  could not ingest {failure.source}: {failure.reason}", file=sys.stderr)
             print(f"Ingested {startup.count('added')} documents in {startup.seconds:.1f} s.", file=sys.stderr)
 
-    from assistant.ui.assets import CSS, HEAD
-    from assistant.ui.layout import build_app
-    from assistant.ui.services import Services
+    from ui.assets import CSS, HEAD
+    from ui.layout import build_app
+    from ui.services import Services
 
     services = Services.from_components(components, startup, ingester)
     demo = build_app(services)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gradio as gr
 
-from assistant.ui import render
-from assistant.ui.chat import EXAMPLE_QUESTIONS, ChatHandlers
-from assistant.ui.documents import SUPPORTED, DocumentHandlers
-from assistant.ui.evaluation import build_evaluation_tab
-from assistant.ui.services import Services
+from ui import render
+from ui.chat import EXAMPLE_QUESTIONS, ChatHandlers
+from ui.documents import SUPPORTED, DocumentHandlers
+from ui.evaluation import build_evaluation_tab
+from ui.services import Services
 
 TITLE = "Panel on Digital Cooperation — document assistant"
 INTRO = (
