@@ -3,8 +3,8 @@
 No language model, so nothing can be invented: every quoted text is a span of the passage its
 ``[n]`` points at. What is quoted and how it is laid out depends on the question's kind
 (``assistant.question_kind``):
-- factoid: the best answer unit first; another (up to ``max_sentences``) only when it adds a term
-  the question asks about that those before it lack;
+- factoid: the best answer unit first; another (up to ``max_sentences``) only when it scores close
+  behind and adds a term the question asks about, or is nearly as similar to the question;
 - reason: the unit holding the reason, with its continuation (a quotation, an announced sentence),
   then others as for a factoid;
 - list: the lead-in and its items as a Markdown list, each item cited (up to ``max_items``); when no
@@ -75,16 +75,17 @@ class ExtractiveAnswerer:
         return self.units.build(anchor, with_items=with_items)
 
     def _best_units(self, scored: list[ScoredSentence], asked: set[str], limit: int) -> list[Unit]:
-        """The best unit, then others close behind that add an asked-for term it lacks; best first."""
+        """The best unit, then others close behind that add an asked-for term or are nearly as similar
+        to the question (a second fact of the answer); best first."""
         chosen: list[Unit] = []
         covered: set[str] = set()
-        best = scored[0].score
+        best = scored[0]
         for cand in scored:
-            if len(chosen) >= limit or cand.score < best - MARGIN:
+            if len(chosen) >= limit or cand.score < best.score - MARGIN:
                 break
             if any(_same(cand, u.anchor) or _inside(cand, u) for u in chosen):
                 continue
-            if chosen and not (cand.terms & asked) - covered:
+            if chosen and not (cand.terms & asked) - covered and cand.similarity < best.similarity - MARGIN / 3:
                 continue
             unit = self._unit(cand)
             if unit and unit.quotes:
