@@ -10,7 +10,9 @@ No language model, so nothing can be invented: every quoted text is a span of th
 - list: the lead-in and its items as a Markdown list, each item cited (up to ``max_items``); when no
   stored list answers, the best units as for a factoid;
 - summary: up to ``summary_units`` units chosen for relevance and diversity (maximal marginal
-  relevance over terms and sections), grouped under their document's title.
+  relevance over terms and sections) from the documents that answer best ("summarize the first
+  meeting" is about one document, "the main recommendations" may span several), grouped under their
+  document's title.
 Units come from ``UnitBuilder`` (a sentence plus what it announces); without one, single sentences.
 """
 
@@ -29,6 +31,8 @@ LIST_MARGIN = 0.2  # how far below the best sentence a list's lead-in or item ma
 SAME_TERMS = 0.8  # share of terms above which two sentences say the same thing
 MMR_LAMBDA = 0.7  # summary: relevance against novelty
 SECTION_PENALTY = 0.15  # summary: a second unit from an already quoted section counts as less new
+SUMMARY_DOC_MARGIN = 0.1  # a summary draws on documents whose best sentence is this close to the best one
+ANNOUNCES_WORDS = 8  # a sentence this short that ends its paragraph ("... are summarized below.") says nothing
 
 
 class ExtractiveAnswerer:
@@ -111,7 +115,11 @@ class ExtractiveAnswerer:
 
     def _summary(self, scored: list[ScoredSentence]) -> list[Unit]:
         """Maximal marginal relevance over the candidates: relevant, and unlike what is chosen."""
-        pool = [s for s in scored if s.row is None or s.row.role != "lead"][:40]
+        best_of: dict[str, float] = {}
+        for s in scored:
+            best_of.setdefault(s.passage.doc_id, s.score)
+        docs = {d for d, best in best_of.items() if best >= scored[0].score - SUMMARY_DOC_MARGIN}
+        pool = [s for s in scored if s.passage.doc_id in docs and len(s.text.split()) > ANNOUNCES_WORDS][:40]
         if not pool:
             return []
         top, low = pool[0].score, min(s.score for s in pool)
@@ -128,8 +136,8 @@ class ExtractiveAnswerer:
             pool.remove(pick)
             if any(_same(pick, u.anchor) or _inside(pick, u) for u in chosen):
                 continue
-            unit = self._unit(pick)
-            if unit and unit.quotes:
+            unit = self._unit(pick, with_items=True)
+            if unit and unit.quotes and (unit.items or not unit.quotes[-1].text.rstrip().endswith(":")):
                 chosen.append(unit)
         return chosen
 
@@ -215,9 +223,16 @@ def compose_summary(units: list[Unit]) -> Draft:
     for doc_units in by_doc.values():
         doc_units.sort(key=lambda u: u.anchor.position)
         title = doc_units[0].anchor.passage.title
-        bullets = "\n".join(f"- {cites.cite(u.quotes)}" for u in doc_units)
+        bullets = "\n".join(_summary_lines(u, cites) for u in doc_units)
         blocks.append(f"**{_escape(title)}**\n\n{bullets}")
     return cites.draft("\n\n".join(blocks))
+
+
+def _summary_lines(unit: Unit, cites: _Citations) -> str:
+    """A unit as a bullet; a lead-in's items as bullets nested under it."""
+    lines = [f"- {cites.cite(unit.quotes)}"]
+    lines.extend(f"  - {item.text} {cites.marker(item)}" for item in unit.items)
+    return "\n".join(lines)
 
 
 def _escape(title: str) -> str:
