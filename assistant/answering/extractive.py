@@ -27,7 +27,7 @@ from assistant.answering.units import Quote, Unit, UnitBuilder
 from assistant.text import query_terms
 
 MARGIN = 0.2  # a further unit must score within this of the best one
-LIST_MARGIN = 0.2  # how far below the best sentence a list's lead-in or item may rank and still be the answer
+LIST_MARGIN = 0.1  # how far below the best sentence a list's lead-in or item may rank and still be the answer
 SAME_TERMS = 0.8  # share of terms above which two sentences say the same thing
 MMR_LAMBDA = 0.7  # summary: relevance against novelty
 SECTION_PENALTY = 0.15  # summary: a second unit from an already quoted section counts as less new
