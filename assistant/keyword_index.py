@@ -10,6 +10,7 @@ It also answers "does this term occur in the corpus at all", which the abstentio
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ def _group_by_page(passages: list[StoredPassage]) -> dict[tuple[str, int | None]
 
 
 class KeywordIndex(Snapshot[KeywordState]):
+    _vocabulary: tuple[KeywordState | None, list[str]] = (None, [])
+
     def _build(self) -> KeywordState:
         passages = self.store.all_passages()
         postings: dict[str, tuple[list[int], list[int]]] = {}
@@ -166,6 +169,15 @@ class KeywordIndex(Snapshot[KeywordState]):
 
     def contains(self, term: str) -> bool:
         return term in self.state().document_frequency
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some corpus term starts with ``prefix`` (variants: "cooperat" -> "cooperation")."""
+        state = self.state()
+        if self._vocabulary[0] is not state:
+            self._vocabulary = (state, sorted(state.document_frequency))
+        vocabulary = self._vocabulary[1]
+        i = bisect.bisect_left(vocabulary, prefix)
+        return i < len(vocabulary) and vocabulary[i].startswith(prefix)
 
     def scores(self, query_terms: list[str], state: KeywordState | None = None) -> np.ndarray:
         """BM25 score of every row (0 for removed rows); a repeated query term counts twice."""
