@@ -13,6 +13,8 @@ question scans them all (exact, and faster than a round trip to Chroma); beyond 
 from __future__ import annotations
 
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from assistant.answer import Passage
 from assistant.snapshot import Snapshot
+from assistant.store import Store
 from assistant.text import terms
 
 #: Largest sentence count scanned in memory; above it, Chroma's ANN index answers ``search``.
@@ -92,6 +95,28 @@ def _grouped(rows: list[SentenceRow]) -> dict[GroupKey, tuple[SentenceRow, ...]]
 
 class SentenceIndex(Snapshot[SentenceState]):
     scan_max = SCAN_MAX_SENTENCES  # instances (the benchmark) may override it
+    cache_max = 20_000  # sentence vectors kept from the store in ANN mode (ids name one version)
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def _stored_vectors(self, ids: list[str]) -> np.ndarray:
+        """Vectors of ``ids`` from the store, the recently used ones from a small cache."""
+        with self._cache_lock:
+            missing = [i for i in ids if i not in self._cache]
+        if missing:
+            fetched = self.store.sentence_vectors(missing)
+            with self._cache_lock:
+                self._cache.update(zip(missing, fetched, strict=True))
+                while len(self._cache) > self.cache_max:
+                    self._cache.popitem(last=False)
+        with self._cache_lock:
+            found = [self._cache.get(i) for i in ids]
+        if any(v is None for v in found):  # evicted meanwhile by another thread: read them again
+            return self.store.sentence_vectors(ids)
+        return np.vstack(found)
 
     def _build(self) -> SentenceState:
         in_memory = self.store.sentences.count() <= self.scan_max
@@ -158,7 +183,7 @@ class SentenceIndex(Snapshot[SentenceState]):
         if state.in_memory:
             vectors = state.vectors([r.row for r in rows])
         else:
-            vectors = self.store.sentence_vectors([r.id for r in rows])
+            vectors = self._stored_vectors([r.id for r in rows])
         sims = vectors @ query_vector
         return list(zip(rows, (float(s) for s in sims), strict=True))
 

@@ -388,7 +388,7 @@ def chart(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None) -> dict[str, Any]:
+def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None, out: Path) -> dict[str, Any]:
     import torch
 
     from eval.dataset import load_questions
@@ -400,11 +400,8 @@ def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None) -> dict
     print("questions while 20 documents are ingested…", file=sys.stderr)
     during = during_ingestion(components, work, questions)
     versions = [v for v in read_versions(components.store) if not v.doc_id.startswith("doc-")]
-    per_size = []
-    for size in sizes:
-        print(f"size {size}…", file=sys.stderr)
-        per_size.append(one_size(size, work, versions, components.embedder, questions, repeat, scan_max))
-    return {
+    per_size: list[dict[str, Any]] = []
+    result = {
         "created": datetime.now().isoformat(timespec="seconds"),
         "how_built": "sizes: copies of the real corpus + test-PDF index; see eval/scale_data.py "
                      "(copy 0 real; copies: ~1/3 of words swapped for same-length corpus words, "
@@ -414,6 +411,13 @@ def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None) -> dict
                     "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "load_average_at_end": os.getloadavg()},
     }
+    for size in sizes:
+        print(f"size {size}…", file=sys.stderr)
+        per_size.append(one_size(size, work, versions, components.embedder, questions, repeat, scan_max))
+        result["machine"]["load_average_at_end"] = os.getloadavg()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1), encoding="utf-8")  # a long run keeps what it finished
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -432,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="panel-scale-") as scratch:
         work = args.work_dir or Path(scratch)
-        result = run(sizes, args.repeat, work, args.scan_max)
+        result = run(sizes, args.repeat, work, args.scan_max, args.out)
     lines = summary_lines(result)
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)
