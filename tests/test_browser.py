@@ -205,7 +205,8 @@ def test_phone_citation_opens_its_card_in_place(tab):
     expect(inline).to_have_count(0)
 
     page.locator("#conv-sidebar .toggle-button").click()
-    expect(page.locator("#conversations")).to_contain_text(FIRST)
+    expect(page.locator("#conversations label", has_text=FIRST)).to_be_in_viewport()
+    page.wait_for_timeout(500)  # the sidebar slides in
     shot(page, "05-phone-conversation-list")
 
 
@@ -291,9 +292,11 @@ def test_files_dropped_during_an_ingestion_are_queued_and_reported(tab, server):
     page = tab().page
     page.get_by_role("tab", name="Documents").click()
     page.set_input_files("#upload input[type=file]", str(FIXTURES / "pdflatex-4-pages.pdf"))
-    expect(page.locator("#upload-status")).to_contain_text("Ingesting", timeout=30_000)
+    expect(page.locator("#upload-status")).to_contain_text("Ingesting pdflatex-4-pages.pdf", timeout=30_000)
     page.set_input_files("#upload input[type=file]", str(FIXTURES / "script-in-text.md"))  # while it runs
+    expect(page.locator("#upload-status")).to_contain_text("Waiting: script-in-text.md")
     page.set_input_files("#upload input[type=file]", str(FIXTURES / "libreoffice-writer-password.pdf"))
+    expect(page.locator("#ingest-progress")).to_contain_text(re.compile(r"Reading|Embedding"), timeout=30_000)
     shot(page, "10-desktop-upload-queued")
     report = page.locator("#ingest-report")
     expect(report).to_contain_text("pdflatex-4-pages.pdf: added (4 pages", timeout=INGEST_MS)
@@ -328,6 +331,12 @@ def test_scoped_pdf_answer_shows_its_page_with_the_quote_marked(tab, viewport):
     expect(viewer).to_contain_text("marked in yellow")
     expect(viewer.locator(".viewer-title")).to_contain_text(re.compile(r"page [1-4] of 4"))
     assert page.evaluate("document.querySelector('#source-viewer img').naturalWidth") > 800
+    expect(viewer).to_have_attribute("data-focused", "1")  # scrolled to the marked lines
+    in_view = page.evaluate("""() => { const b = document.querySelector('#source-viewer .viewer-body');
+        const img = b.querySelector('img'); const m = b.querySelector('.viewer-page').dataset.mark.split(',');
+        const y = img.getBoundingClientRect().top + parseFloat(m[1]) * img.clientHeight;
+        const r = b.getBoundingClientRect(); return y >= r.top && y <= r.bottom; }""")
+    assert in_view, "the marked sentence is not in view in the page viewer"
     page.wait_for_timeout(300)
     shot(page, f"13-{name}-pdf-page-with-quote")
     viewer.locator(".viewer-close").click()
@@ -371,8 +380,11 @@ def test_phone_documents_tab_keeps_progress_beside_the_upload(tab):
     page = tab(PHONE).page
     page.get_by_role("tab", name="Documents").click()
     upload_box = page.locator("#upload").bounding_box()
-    status_box = page.locator("#upload-status").bounding_box()
-    assert 0 <= status_box["y"] - (upload_box["y"] + upload_box["height"]) < 40  # right under the drop zone
+    progress_box = page.locator("#ingest-progress").bounding_box()
+    assert 0 <= progress_box["y"] - (upload_box["y"] + upload_box["height"]) < 40  # right under the drop zone
+    label = page.locator("#upload [data-testid=block-label]").bounding_box()
+    drop = page.locator("#upload").get_by_text("Drop File Here").bounding_box()
+    assert label["y"] + label["height"] <= drop["y"], "the upload label overlaps the drop zone's text"
     shot(page, "16-phone-documents")
 
 
