@@ -379,13 +379,22 @@ def test_text_document_shows_the_paragraph_in_context_and_markup_stays_text(tab,
 def test_phone_documents_tab_keeps_progress_beside_the_upload(tab):
     page = tab(PHONE).page
     page.get_by_role("tab", name="Documents").click()
+    page.wait_for_timeout(300)
+    shot(page, "16-phone-documents")
     upload_box = page.locator("#upload").bounding_box()
     progress_box = page.locator("#ingest-progress").bounding_box()
     assert 0 <= progress_box["y"] - (upload_box["y"] + upload_box["height"]) < 40  # right under the drop zone
-    label = page.locator("#upload [data-testid=block-label]").bounding_box()
-    drop = page.locator("#upload").get_by_text("Drop File Here").bounding_box()
-    assert label["y"] + label["height"] <= drop["y"], "the upload label overlaps the drop zone's text"
-    shot(page, "16-phone-documents")
+    label_bottom, drop_top = page.evaluate("""() => {
+        const label = document.querySelector('#upload [data-testid=block-label]').getBoundingClientRect();
+        const walk = document.createTreeWalker(document.querySelector('#upload'), NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            if (n.textContent.trim() === 'Drop File Here') {
+                const r = document.createRange(); r.selectNodeContents(n);
+                return [label.bottom, r.getBoundingClientRect().top];
+            }
+        }
+        return [label.bottom, null]; }""")
+    assert drop_top is not None and label_bottom <= drop_top, "the upload label overlaps the drop zone's text"
 
 
 # --- evaluation ---------------------------------------------------------------------------

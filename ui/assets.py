@@ -45,7 +45,7 @@ a.cite-link:hover, a.cite-link:focus { background: #93c5fd; }
   min-height: 2.4em; }
 .upload-status.idle { background: transparent; color: var(--body-text-color-subdued); }
 #upload-status { min-height: 2.4em; }
-#ingest-progress { min-height: 3.2em; position: relative; }
+#ingest-progress { min-height: 2.2em; position: relative; }
 
 #sources-panel { max-height: 72vh; overflow-y: auto; padding-right: 0.3em; overscroll-behavior: contain; }
 .sources-empty { color: var(--body-text-color-subdued); font-size: 0.92em; padding: 0.5em 0; }
