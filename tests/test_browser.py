@@ -142,6 +142,12 @@ def upload_files(page, *paths: Path) -> None:
         expect(page.locator("#ingest-report")).to_contain_text(path.name, timeout=INGEST_MS)
 
 
+def assert_no_server_paths(page, server) -> None:
+    text = page.locator("body").inner_text()
+    for path in (str(ROOT), str(server["data"])):
+        assert path not in text, f"a server path is on the page: {path}"
+
+
 def choose_scope(page, title: str) -> None:
     page.get_by_role("tab", name="Chat").click()
     page.click("#scope input")
@@ -152,7 +158,7 @@ def choose_scope(page, title: str) -> None:
 
 # --- chat and citations -------------------------------------------------------------------
 
-def test_cited_answer_and_citation_scrolls_only_the_sources_panel(tab):
+def test_cited_answer_and_citation_scrolls_only_the_sources_panel(tab, server):
     page = tab().page
     expect(page.locator("#status-line")).to_contain_text("5 documents")
     assert page.locator("#chatbot label, #chatbot [data-testid=block-label]").count() == 0  # no label over it
@@ -185,6 +191,7 @@ def test_cited_answer_and_citation_scrolls_only_the_sources_panel(tab):
 
     page.locator("#sources-panel .turn-tab[data-turn='3']").click()
     expect(page.locator("#sources-panel .turn-sources.active")).to_have_attribute("data-turn", "3")
+    assert_no_server_paths(page, server)
 
 
 def test_phone_citation_opens_its_card_in_place(tab):
@@ -306,6 +313,7 @@ def test_files_dropped_during_an_ingestion_are_queued_and_reported(tab, server):
     assert (server["data"] / "uploads" / "pdflatex-4-pages.pdf").is_file()
     assert not (server["data"] / "uploads" / "libreoffice-writer-password.pdf").exists()  # not kept
     expect(page.locator("#upload-status")).not_to_contain_text("Ingesting")
+    assert_no_server_paths(page, server)
     shot(page, "11-desktop-upload-reported")
 
 
