@@ -12,6 +12,7 @@ download a model on first use, which fails offline.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,8 @@ from assistant.settings import Settings
 _PAGE_SIZE = 5000  # rows per Chroma get() when reading everything back
 REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
 RECORD_DIM = 1  # record entries carry a constant 1-d vector: they are looked up by id, never searched
+CHANGE_LOG_LENGTH = 64  # revisions whose touched documents the store remembers (collection metadata)
+CHANGE_LOG_MAX_DOCS = 200  # a write touching more documents is logged as "unknown": readers rebuild
 
 
 class IndexMismatchError(RuntimeError):
@@ -108,6 +111,7 @@ class Store:
         self._lock = threading.RLock()
         self._writes = 0  # writes made through this instance: they invalidate the revision cache
         self._revision_cache: tuple[str, int, float] | None = None
+        self._change_log: tuple[str, dict[int, list[str] | None]] = ("", {})  # (created_at, rev -> doc ids)
         self._open()
 
     # --- collections -------------------------------------------------------------------
@@ -161,14 +165,46 @@ class Store:
         if cached and cached[1] == self._writes and now - cached[2] < REVISION_MAX_AGE:
             return cached[0]
         meta = self.client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
-        token = f"{meta.get('created_at', 0)}:{meta.get('revision', 0)}"
+        created = str(meta.get("created_at", 0))
+        token = f"{created}:{meta.get('revision', 0)}"
+        self._change_log = (created, _parse_log(meta.get("changes")))
         self._revision_cache = (token, self._writes, now)
         return token
 
-    def _bump_revision(self) -> None:
+    def changes_between(self, old: str | None, new: str) -> set[str] | None:
+        """Documents touched by the writes from revision ``old`` to ``new`` (any process), or None when
+        that cannot be known: the index was reset, or the log no longer reaches back that far.
+
+        Every write logs the doc_ids it touched in the collection's metadata (the last
+        ``CHANGE_LOG_LENGTH`` revisions), so a process can follow another's writes document by
+        document. The log is a read-modify-write of one metadata entry: two processes writing in the
+        same instant may lose one entry, a limit shared with the revision counter itself.
+        """
+        if old is None:
+            return None
+        old_created, _, old_rev = old.rpartition(":")
+        new_created, _, new_rev = new.rpartition(":")
+        created, log = self._change_log
+        if old_created != new_created or new_created != created:
+            return None
+        touched: set[str] = set()
+        for rev in range(int(old_rev) + 1, int(new_rev) + 1):
+            docs = log.get(rev)
+            if docs is None:
+                return None
+            touched.update(docs)
+        return touched
+
+    def _bump_revision(self, doc_ids: Iterable[str] | None) -> None:
         current = self.client.get_collection(self.settings.collection, embedding_function=None)
         meta = dict(current.metadata or {})
-        meta["revision"] = int(meta.get("revision", 0)) + 1
+        revision = int(meta.get("revision", 0)) + 1
+        log = _parse_log(meta.get("changes"))
+        docs = sorted(set(doc_ids)) if doc_ids is not None else None
+        log[revision] = docs if docs is not None and len(docs) <= CHANGE_LOG_MAX_DOCS else None
+        kept = sorted(log)[-CHANGE_LOG_LENGTH:]
+        meta["revision"] = revision
+        meta["changes"] = json.dumps({str(r): log[r] for r in kept}, separators=(",", ":"))
         current.modify(metadata=meta)
         self._writes += 1
 
@@ -188,7 +224,7 @@ class Store:
         if ids:
             with self._lock:
                 self.passages.update(ids=list(ids), metadatas=[_clean(m) for m in metadatas])
-                self._bump_revision()
+                self._bump_revision(str(m.get("doc_id", "")) for m in metadatas)
 
     def delete_document(self, doc_id: str, keep_hash: str | None = None) -> int:
         """Delete a document's passages and sentences (all versions, or all but ``keep_hash``)."""
@@ -213,45 +249,88 @@ class Store:
                     metadatas=[_clean(m) for m in metadatas[start:end]],
                     embeddings=embeddings[start:end],
                 )
-            self._bump_revision()
+            self._bump_revision(str(m.get("doc_id", "")) for m in metadatas)
 
     def _delete_where(self, doomed: Callable[[dict[str, Any]], bool], where: dict[str, Any] | None = None) -> int:
         """Delete the passages and sentences whose metadata ``doomed`` accepts; returns passages deleted."""
         deleted = {}
+        touched: set[str] = set()
         with self._lock:
             for collection in (self.passages, self.sentences):
                 got = collection.get(where=where, include=["metadatas"])
-                ids = [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if doomed(m or {})]
+                pairs = [(i, m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True) if doomed(m or {})]
+                ids = [i for i, _ in pairs]
+                touched.update(str(m.get("doc_id", "")) for _, m in pairs)
                 for start in range(0, len(ids), _PAGE_SIZE):
                     collection.delete(ids=ids[start : start + _PAGE_SIZE])
                 deleted[collection.name] = len(ids)
             if any(deleted.values()):
-                self._bump_revision()
+                self._bump_revision(touched)
         return deleted[self.passages.name]
 
-    def all_sentences(self) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
-        """Every stored sentence: ids, texts, metadata and a (n, dim) float32 matrix."""
+    def all_sentences(
+        self, where: dict[str, Any] | None = None, vectors: bool = True
+    ) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
+        """Stored sentences (all, or those ``where`` selects): ids, texts, metadata and a (n, dim)
+        float32 matrix (None when ``vectors`` is false: reading vectors back is the costly part)."""
         import numpy as np
 
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
-        vectors = []
+        vectors_read = []
+        include = ["metadatas", "documents", "embeddings"] if vectors else ["metadatas", "documents"]
         offset = 0
         while True:
-            got = self.sentences.get(
-                include=["metadatas", "documents", "embeddings"], limit=_PAGE_SIZE, offset=offset
-            )
+            got = self.sentences.get(where=where, include=include, limit=_PAGE_SIZE, offset=offset)
             ids.extend(got["ids"])
             texts.extend(d or "" for d in got["documents"])
             metas.extend(m or {} for m in got["metadatas"])
-            if len(got["ids"]):
-                vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
+            if len(got["ids"]) and vectors:
+                vectors_read.append(np.asarray(got["embeddings"], dtype=np.float32))
             if len(got["ids"]) < _PAGE_SIZE:
                 break
             offset += _PAGE_SIZE
-        matrix = np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        if not vectors:
+            return ids, texts, metas, None
+        matrix = np.vstack(vectors_read) if vectors_read else np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return ids, texts, metas, matrix
+
+    def sentence_vectors(self, ids: Sequence[str]) -> Any:
+        """The stored vectors of the sentences ``ids``, in that order, as a (n, dim) float32 matrix."""
+        return self._vectors(self.sentences, ids)
+
+    def passage_vectors(self, ids: Sequence[str]) -> Any:
+        """The stored vectors of the passages ``ids``, in that order (the scale benchmark reuses them)."""
+        return self._vectors(self.passages, ids)
+
+    def _vectors(self, collection: Any, ids: Sequence[str]) -> Any:
+        import numpy as np
+
+        if not ids:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        got = collection.get(ids=list(ids), include=["embeddings"])
+        position = {i: n for n, i in enumerate(got["ids"])}
+        found = np.asarray(got["embeddings"], dtype=np.float32)
+        return found[[position[i] for i in ids]]
+
+    def search_sentences(
+        self, query_embedding: Sequence[float], n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """Chroma's approximate nearest sentences: (id, text, metadata, cosine similarity)."""
+        count = self.sentences.count()
+        if count == 0:
+            return []
+        got = self.sentences.query(
+            query_embeddings=[list(query_embedding)], n_results=min(n, count), where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            (i, d or "", m or {}, 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+        ]
 
     def all_passages(self, where: dict[str, Any] | None = None, with_text: bool = True) -> list[StoredPassage]:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
@@ -312,6 +391,13 @@ class Store:
         if sources:
             with self._lock:
                 self.records.delete(ids=sources)
+
+
+def _parse_log(raw: Any) -> dict[int, list[str] | None]:
+    try:
+        return {int(rev): docs for rev, docs in json.loads(raw).items()} if raw else {}
+    except (ValueError, AttributeError):
+        return {}
 
 
 def _clean(meta: dict[str, Any]) -> dict[str, Any]:

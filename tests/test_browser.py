@@ -420,7 +420,7 @@ def test_evaluation_tab_runs_the_regression_set_without_server_paths(tab):
         expect(page.locator("#eval-summary")).to_contain_text("evidence hit@k")
         expect(page.locator("#eval-charts img")).to_have_count(2)
         questions = page.locator("#eval-questions")
-        expect(questions).to_contain_text("q01")
+        expect(questions).to_contain_text("q001")
         page.get_by_label("Show only failures").check()
         expect(questions.locator("td", has_text=re.compile(r"^\s*pass\s*$"))).to_have_count(0, timeout=10_000)
         text = page.locator("body").inner_text()
