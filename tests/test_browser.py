@@ -229,6 +229,17 @@ def test_off_corpus_question_abstains_with_closest_matches(tab):
     shot(page, "06-desktop-abstention")
 
 
+def test_markdown_answers_show_no_raw_marks(tab):
+    """Answers are Markdown (lists, bold document titles): the chat shows them rendered, markers clickable."""
+    page = tab().page
+    ask(page, "Summarise the documents about the second meeting.")
+    turn = last_turn(page)
+    text = turn.locator(".answer").inner_text()
+    assert "**" not in text and not re.search(r"^\s*- ", text, re.MULTILINE), text
+    assert turn.locator("a.cite-link").count() >= 1
+    shot(page, "06b-desktop-summary-answer")
+
+
 # --- conversations ------------------------------------------------------------------------
 
 def test_conversations_survive_a_reload_and_can_be_reopened_renamed_and_deleted(tab):
