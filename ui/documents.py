@@ -9,7 +9,7 @@ from __future__ import annotations
 import filecmp
 import logging
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,23 +127,22 @@ class DocumentHandlers:
             queue.files.append(src)
         return None, render.upload_status_html(queue.busy_name, [p.name for p in queue.files])
 
-    def ingest_queued(self, queue: UploadQueue | None, scope: list[str] | None, progress=gr.Progress()) -> Iterator:  # noqa: B008 (Gradio idiom)
-        """(report, table, scope, delete choice, status, upload status) after each batch of the queue."""
+    def ingest_queued(self, queue: UploadQueue | None, scope: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008 (Gradio idiom)
+        """(report, table, scope, delete choice, status, upload status) once the tab's queue is empty.
+
+        Files that arrive meanwhile are taken as the next batch; a second call while one runs returns at
+        once (the running one takes its files). The progress bar is drawn right under the upload box.
+        """
         if queue is None or queue.busy_name or not queue.files:
-            yield (gr.skip(),) * 6
-            return
+            return (gr.skip(),) * 6
         try:
             while queue.files:
                 batch, queue.files = queue.files, []
                 queue.busy_name = ", ".join(p.name for p in batch)
-                yield (gr.skip(),) * 5 + (render.upload_status_html(queue.busy_name, []),)
-                report = self._ingest(batch, progress)
-                queue.reports.insert(0, report)
-                queue.busy_name = ""
-                status = render.upload_status_html(queue.busy_name, [p.name for p in queue.files])
-                yield ("".join(queue.reports[:5]), *self.views(scope), status)
+                queue.reports.insert(0, self._ingest(batch, progress))
         finally:
             queue.busy_name = ""
+        return ("".join(queue.reports[:5]), *self.views(scope), render.upload_status_html("", []))
 
     def _ingest(self, files: list[Path], progress) -> str:
         """Copy the files into the uploads folder, ingest them; the report as HTML."""
