@@ -27,7 +27,8 @@ from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import SourceRecord, Store
 from assistant.structure import annotate
 from ingest.chunking import Chunk, SentenceChunker
-from ingest.loaders import LoadedDocument, LoadError, content_hash, load, read_bytes
+from ingest.loaders import LoadedDocument, LoadError, content_hash, read_bytes
+from ingest.parse_worker import ParseWorker
 
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
 #: unchanged (2: sentences carry their layout role, section and paragraph).
@@ -156,17 +157,19 @@ class Ingester:
         files, folders = expand(paths)
         report = SyncReport()
         records = {r.source: r for r in self.store.list_records()}
-        for index, path in enumerate(files):
-            key = source_key(path)
-            progress.file_started(key, index, len(files))
-            if not path.exists():
-                report.outcomes.append(FileOutcome(key, "failed", reason="no such file"))
-                continue
-            try:
-                outcome = self._sync_file(path, key, records, progress)
-            except LoadError as exc:
-                outcome = FileOutcome(key, "failed", reason=exc.reason)
-            report.outcomes.append(outcome)
+        self._parser = ParseWorker(self.settings.parse_timeout, self.settings.max_pages)
+        with self._parser:
+            for index, path in enumerate(files):
+                key = source_key(path)
+                progress.file_started(key, index, len(files))
+                if not path.exists():
+                    report.outcomes.append(FileOutcome(key, "failed", reason="no such file"))
+                    continue
+                try:
+                    outcome = self._sync_file(path, key, records, progress)
+                except LoadError as exc:
+                    outcome = FileOutcome(key, "failed", reason=exc.reason)
+                report.outcomes.append(outcome)
         if prune and folders:
             seen = {source_key(f) for f in files}
             roots = [source_key(f).rstrip("/") + "/" for f in folders]
@@ -220,7 +223,7 @@ class Ingester:
                 self._release(old, records)
             return FileOutcome(key, "duplicate", twin.doc_id, twin.chunks, twin.pages,
                                reason=f"same content as {twin.source}")
-        doc = load(path, data)
+        doc = self._parser.load(path, data)  # in a worker process, under the time and page limits
         shared = old and any(r.doc_id == old.doc_id and r.source != key for r in records.values())
         doc_id = old.doc_id if old and not shared else self._new_doc_id(path, records)
         chunks = self.chunker.split(doc.pages)
