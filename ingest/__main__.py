@@ -14,6 +14,11 @@ from assistant.embedding import EmbeddingModelError
 from assistant.settings import get_settings
 from assistant.store import IndexMismatchError, drop_index
 from ingest.pipeline import STATUSES, Ingester, SyncReport
+from ingest.writer_lock import IndexBusyError, WriterLock
+
+
+def _say(message: str) -> None:
+    tqdm.write(f"note: {message}", file=sys.stderr)
 
 
 class _Bars:
@@ -29,6 +34,9 @@ class _Bars:
         self.files.n = index
         self.files.set_postfix_str(Path(source).name[:40])
         self.files.refresh()
+
+    def waiting(self, message: str) -> None:
+        _say(message)
 
     def embedded(self, done: int, total: int) -> None:
         if self.embed is None or self.embed.total != total or done <= (self.embed.n or 0) - 1:
@@ -92,11 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     try:
         if args.reset:
-            drop_index(settings)
+            with WriterLock(settings, notify=_say):
+                drop_index(settings)
         components = build(settings)
     except (IndexMismatchError, EmbeddingModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except IndexBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     ingester = Ingester(settings, components.store)
     if args.list:
         print_documents(ingester)
@@ -105,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     bars = _Bars()
     try:
         report = ingester.sync(paths, progress=bars, prune=not args.no_prune)
+    except IndexBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     finally:
         bars.close()
     print_report(report)

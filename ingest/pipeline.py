@@ -15,9 +15,11 @@ never pruned. Each file is committed on its own, so an interrupted run keeps wha
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -29,6 +31,7 @@ from assistant.structure import annotate
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import LoadedDocument, LoadError, content_hash, read_bytes
 from ingest.parse_worker import ParseWorker
+from ingest.writer_lock import WriterLock
 
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
 #: unchanged (2: sentences carry their layout role, section and paragraph).
@@ -147,12 +150,39 @@ class Ingester:
         self.chunker = chunker or SentenceChunker(
             embedder.count_tokens, max_tokens, settings.chunk_overlap_sentences
         )
+        self._writing = threading.RLock()
+        self._writer: WriterLock | None = None
+        self._depth = 0  # nested ``writing()`` blocks of the thread holding the lock
 
     # --- public ------------------------------------------------------------------------
 
+    @contextmanager
+    def writing(self, notify: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the index for writing: another process (or thread) waits until this one is done."""
+        with self._writing:
+            if self._depth == 0:
+                self._writer = WriterLock(self.settings, self.store.client, notify)
+                self._writer.acquire()
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._writer.release()
+                    self._writer = None
+
     def sync(self, paths: Sequence[Path], progress: Progress | None = None, prune: bool = True) -> SyncReport:
-        started = time.perf_counter()
+        """Bring the index in line with ``paths``; waits for (or stops on) another writer first.
+
+        ``progress.waiting(message)``, when the display has it, is told once if we have to wait.
+        """
         progress = progress or _Silent()
+        with self.writing(getattr(progress, "waiting", None)):
+            return self._sync(paths, progress, prune)
+
+    def _sync(self, paths: Sequence[Path], progress: Progress, prune: bool) -> SyncReport:
+        started = time.perf_counter()
         embedded_before = self.store.embedder.embedded_count
         files, folders = expand(paths)
         report = SyncReport()
@@ -183,11 +213,12 @@ class Ingester:
 
     def remove_document(self, doc_id: str) -> list[str]:
         """Forget a document and every source that holds it; returns those sources."""
-        records = {r.source: r for r in self.store.list_records()}
-        sources = [k for k, r in records.items() if r.doc_id == doc_id]
-        for key in sources:
-            self._remove_source(key, records)
-        return sources
+        with self.writing():
+            records = {r.source: r for r in self.store.list_records()}
+            sources = [k for k, r in records.items() if r.doc_id == doc_id]
+            for key in sources:
+                self._remove_source(key, records)
+            return sources
 
     def documents(self) -> list[DocumentInfo]:
         """One entry per stored document (sources with equal bytes share one)."""
