@@ -26,7 +26,7 @@ from typing import Protocol
 
 from assistant.sentences import sentence_spans
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.store import SourceRecord, Store
+from assistant.store import SourceRecord, Store, StoreUnavailableError
 from assistant.structure import annotate
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import LoadedDocument, LoadError, content_hash, read_bytes
@@ -70,6 +70,13 @@ class SyncReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
     embedded: int = 0  # passages whose vectors were computed in this run
+    planned: list[str] = field(default_factory=list)  # every source the run set out to sync
+
+    @property
+    def unfinished(self) -> list[str]:
+        """Sources the run did not get to (it stopped early: the store went away)."""
+        done = {o.source for o in self.outcomes}
+        return [s for s in self.planned if s not in done]
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -178,14 +185,19 @@ class Ingester:
         ``progress.waiting(message)``, when the display has it, is told once if we have to wait.
         """
         progress = progress or _Silent()
-        with self.writing(getattr(progress, "waiting", None)):
-            return self._sync(paths, progress, prune)
+        report = SyncReport()
+        try:
+            with self.writing(getattr(progress, "waiting", None)):
+                return self._sync(paths, progress, prune, report)
+        except StoreUnavailableError as exc:
+            exc.report = report  # the files finished before the store went away
+            raise
 
-    def _sync(self, paths: Sequence[Path], progress: Progress, prune: bool) -> SyncReport:
+    def _sync(self, paths: Sequence[Path], progress: Progress, prune: bool, report: SyncReport) -> SyncReport:
         started = time.perf_counter()
         embedded_before = self.store.embedder.embedded_count
         files, folders = expand(paths)
-        report = SyncReport()
+        report.planned = [source_key(f) for f in files]
         records = {r.source: r for r in self.store.list_records()}
         self._parser = ParseWorker(self.settings.parse_timeout, self.settings.max_pages)
         with self._parser:

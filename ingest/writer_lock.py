@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant.settings import Settings
-from assistant.store import drop_lease, make_client, take_lease
+from assistant.store import StoreUnavailableError, drop_lease, make_client, take_lease
 
 POLL_SECONDS = 1.0
 
@@ -76,7 +76,11 @@ class WriterLock:
             self._stop.set()
             self._renewer.join()
             self._stop = self._renewer = None
-            drop_lease(self._client(), self.settings, self.token)
+            try:
+                drop_lease(self._client(), self.settings, self.token)
+            except StoreUnavailableError:
+                pass  # the server is gone; the lease expires on its own
+
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
