@@ -12,6 +12,8 @@ download a model on first use, which fails offline.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.embedding import Embedder
+from assistant.outage import Retrying, StoreUnavailableError, retrying
 from assistant.settings import Settings
+
+__all__ = ["IndexMismatchError", "SourceRecord", "Store", "StoreUnavailableError", "StoredPassage"]
 
 _PAGE_SIZE = 5000  # rows per Chroma get() when reading everything back
 REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
@@ -32,73 +37,6 @@ LEASE_SETTLE = 0.3  # seconds between writing a lease and reading it back (Chrom
 
 class IndexMismatchError(RuntimeError):
     """The index was built with another embedding model; mixing vectors would give nonsense."""
-
-
-class StoreUnavailableError(RuntimeError):
-    """The Chroma server could not be reached, even after retrying with backoff.
-
-    ``report`` is set by whoever was part-way through work (the ingester puts what it finished
-    there), so a caller can say what was stored and what was not.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.report: Any = None
-
-
-def _unreachable(exc: BaseException) -> bool:
-    """A lost connection (worth retrying), as opposed to a request the server refused."""
-    import httpx
-
-    if isinstance(exc, httpx.TransportError):
-        return True
-    return isinstance(exc, ValueError) and "Could not connect to a Chroma server" in str(exc)
-
-
-class _Retrying:
-    """A Chroma client or collection whose calls retry with backoff when the server is unreachable.
-
-    After ``retries`` retries (0.5 s, 1 s, 2 s, ... apart) the call raises ``StoreUnavailableError``
-    naming the server. Collections returned by the client are wrapped too. Every call the store
-    makes is idempotent (upserts by id, deletes by id, reads), so a retry cannot double a write.
-    """
-
-    def __init__(self, target: Any, retries: int, where: str) -> None:
-        self._target, self._retries, self._where = target, retries, where
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._target, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._wrap(retrying(lambda: attr(*args, **kwargs), self._retries, self._where))
-
-        return call
-
-    def _wrap(self, result: Any) -> Any:
-        from chromadb.api.models.Collection import Collection
-
-        return _Retrying(result, self._retries, self._where) if isinstance(result, Collection) else result
-
-
-def retrying(fn: Callable[[], Any], retries: int, where: str) -> Any:
-    """``fn()``, retried with exponential backoff while the server is unreachable."""
-    started, delay = time.monotonic(), 0.5
-    for attempt in range(retries + 1):
-        try:
-            return fn()
-        except Exception as exc:
-            if not _unreachable(exc):
-                raise
-            if attempt == retries:
-                raise StoreUnavailableError(
-                    f"the document store at {where} is not reachable ({exc.__class__.__name__}; "
-                    f"tried {attempt + 1} times over {time.monotonic() - started:.0f} s)"
-                ) from exc
-            time.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass
@@ -152,7 +90,7 @@ def make_client(settings: Settings):
             lambda: chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings),
             settings.store_retries, where,
         )
-        return _Retrying(client, settings.store_retries, where)
+        return Retrying(client, settings.store_retries, where)
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
@@ -170,6 +108,12 @@ def drop_index(settings: Settings, client: Any = None) -> None:
             client.delete_collection(name)
         except Exception:
             pass
+
+
+def crash_point(name: str) -> None:
+    """Where the crash tests kill a real writer (``PANEL_TEST_KILL_AT=name``); otherwise nothing."""
+    if os.environ.get("PANEL_TEST_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _lease_collection(client: Any, settings: Settings) -> Any:
@@ -227,6 +171,7 @@ class Store:
         self._lock = threading.RLock()
         self._writes = 0  # writes made through this instance: they invalidate the revision cache
         self._revision_cache: tuple[str, int, float] | None = None
+        self._live_cache: tuple[str, frozenset[tuple[str, str]]] | None = None
         self._open()
 
     # --- collections -------------------------------------------------------------------
@@ -344,13 +289,58 @@ class Store:
                 for start in range(0, len(ids), _PAGE_SIZE):
                     collection.delete(ids=ids[start : start + _PAGE_SIZE])
                 deleted[collection.name] = len(ids)
+                crash_point(f"deleted-{len(deleted)}")
             if any(deleted.values()):
                 self._bump_revision()
         return deleted[self.passages.name]
 
-    def all_sentences(self) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
-        """Every stored sentence: ids, texts, metadata and a (n, dim) float32 matrix."""
+    # --- visibility --------------------------------------------------------------------
+
+    def live_versions(self) -> frozenset[tuple[str, str]]:
+        """The (doc_id, doc_hash) versions that a record names: the only ones a question may see.
+
+        Passages and sentences are written before their record and deleted after it, so whatever
+        moment a writer is killed, rows no record names (a half-written or half-deleted version)
+        stay invisible until the next run cleans them up. Cached per store revision.
+        """
+        revision = self.revision
+        cached = self._live_cache
+        if cached is not None and cached[0] == revision:
+            return cached[1]
+        live = frozenset((r.doc_id, r.content_hash) for r in self.list_records())
+        self._live_cache = (revision, live)
+        return live
+
+    def is_live(self, metadata: dict[str, Any], live: frozenset[tuple[str, str]] | None = None) -> bool:
+        live = self.live_versions() if live is None else live
+        return (metadata.get("doc_id"), metadata.get("doc_hash")) in live
+
+    def raw_metadata(self, which: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every row of ``passages`` or ``sentences`` with its metadata, visible or not (for ``--check``)."""
+        collection = self.passages if which == "passages" else self.sentences
+        out: list[tuple[str, dict[str, Any]]] = []
+        offset = 0
+        while True:
+            got = collection.get(include=["metadatas"], limit=_PAGE_SIZE, offset=offset)
+            out.extend((i, m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True))
+            if len(got["ids"]) < _PAGE_SIZE:
+                return out
+            offset += _PAGE_SIZE
+
+    def delete_ids(self, passage_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
+        with self._lock:
+            for collection, ids in ((self.passages, passage_ids), (self.sentences, sentence_ids)):
+                for start in range(0, len(ids), _PAGE_SIZE):
+                    collection.delete(ids=list(ids[start : start + _PAGE_SIZE]))
+            if passage_ids or sentence_ids:
+                self._bump_revision()
+
+    def all_sentences(self, live_only: bool = True) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
+        """Every stored sentence (of live versions only, unless asked): ids, texts, metadata and a (n, dim)
+        float32 matrix."""
         import numpy as np
+
+        live = self.live_versions() if live_only else None
 
         ids: list[str] = []
         texts: list[str] = []
@@ -370,9 +360,18 @@ class Store:
                 break
             offset += _PAGE_SIZE
         matrix = np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        if live is not None:
+            keep = [i for i, m in enumerate(metas) if self.is_live(m, live)]
+            if len(keep) < len(ids):
+                ids, texts, metas = [ids[i] for i in keep], [texts[i] for i in keep], [metas[i] for i in keep]
+                matrix = matrix[keep]
         return ids, texts, metas, matrix
 
-    def all_passages(self, where: dict[str, Any] | None = None, with_text: bool = True) -> list[StoredPassage]:
+    def all_passages(
+        self, where: dict[str, Any] | None = None, with_text: bool = True, live_only: bool = True
+    ) -> list[StoredPassage]:
+        """Stored passages (of live versions only, unless asked)."""
+        live = self.live_versions() if live_only else None
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         out: list[StoredPassage] = []
         offset = 0
@@ -384,19 +383,21 @@ class Store:
                 for i, d, m in zip(got["ids"], docs, got["metadatas"], strict=True)
             )
             if len(got["ids"]) < _PAGE_SIZE:
-                return out
+                return out if live is None else [p for p in out if self.is_live(p.metadata, live)]
             offset += _PAGE_SIZE
 
     def search(
         self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[StoredPassage]:
         count = self.passages.count()
-        if count == 0:
+        live = self.live_versions()
+        if count == 0 or not live:
             return []
+        visible = {"doc_hash": {"$in": sorted({h for _, h in live})}}  # only versions a record names
         got = self.passages.query(
             query_embeddings=[list(query_embedding)],
             n_results=min(k, count),
-            where=where,
+            where={"$and": [where, visible]} if where else visible,
             include=["metadatas", "documents", "distances"],
         )
         return [
@@ -404,6 +405,7 @@ class Store:
             for i, d, m, dist in zip(
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
             )
+            if self.is_live(m or {}, live)
         ]
 
     def count(self) -> int:
@@ -425,12 +427,14 @@ class Store:
                 metadatas=[_clean(record.to_metadata())],
                 embeddings=[[1.0] * RECORD_DIM],
             )
+            self._bump_revision()  # a record makes its version visible: derived indexes must see it
 
     def delete_records(self, sources: Iterable[str]) -> None:
         sources = list(sources)
         if sources:
             with self._lock:
                 self.records.delete(ids=sources)
+                self._bump_revision()
 
 
 def _clean(meta: dict[str, Any]) -> dict[str, Any]:

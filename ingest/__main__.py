@@ -13,6 +13,7 @@ from assistant.components import build
 from assistant.embedding import EmbeddingModelError
 from assistant.settings import get_settings
 from assistant.store import IndexMismatchError, StoreUnavailableError, drop_index
+from ingest import integrity
 from ingest.pipeline import STATUSES, Ingester, SyncReport
 from ingest.writer_lock import IndexBusyError, WriterLock
 
@@ -121,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list ingested documents and exit")
     parser.add_argument("--reset", action="store_true", help="drop the index and rebuild it from scratch")
     parser.add_argument("--no-prune", action="store_true", help="keep records of files gone from synced folders")
+    parser.add_argument(
+        "--check", action="store_true", help="compare the store with the records; exit 1 on any problem"
+    )
+    parser.add_argument("--repair", action="store_true", help="fix what --check finds, then check again")
     args = parser.parse_args(argv)
     settings = get_settings()
     try:
@@ -145,6 +150,8 @@ def _run(args: argparse.Namespace, settings) -> int:
     if args.list:
         print_documents(ingester)
         return 0
+    if args.check or args.repair:
+        return _check(ingester, args.repair)
     paths = args.paths or [settings.corpus_dir]
     bars = _Bars()
     finished = False
@@ -155,6 +162,27 @@ def _run(args: argparse.Namespace, settings) -> int:
         bars.close(finished)
     print_report(report)
     return 0 if report.usable else 1
+
+
+def _check(ingester: Ingester, repair_too: bool) -> int:
+    """Print every inconsistency between the store and the records (and fix them with ``--repair``)."""
+    with ingester.writing(_say):  # a writer mid-way would look like damage
+        found = integrity.check(ingester.store)
+    for line in found.lines():
+        print(line)
+    print(found.summary())
+    if found.ok or not repair_too:
+        if not found.ok:
+            print("Run `python -m ingest --repair` to fix these.")
+        return 0 if found.ok else 1
+    done, _ = integrity.repair(ingester, found)
+    for line in done:
+        print(f"repaired  {line}")
+    after = integrity.check(ingester.store)
+    for line in after.lines():
+        print(line)
+    print(f"after repair: {after.summary()}")
+    return 0 if after.ok else 1
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from typing import Protocol
 
 from assistant.sentences import sentence_spans
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.store import SourceRecord, Store, StoreUnavailableError
+from assistant.store import SourceRecord, Store, StoreUnavailableError, crash_point
 from assistant.structure import annotate
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import LoadedDocument, LoadError, content_hash, read_bytes
@@ -273,12 +273,14 @@ class Ingester:
         if not chunks:
             raise LoadError(path, "no text to index")
         sentences = self._write(doc, doc_id, key, chunks, progress)
+        crash_point("passages-written")
         rec = SourceRecord(
             key, doc_id, digest, doc.title, len(chunks), doc.page_count, time.time(),
             {**doc.metadata, "size_bytes": len(data), "file_name": path.name, "sentences": sentences,
              "index_format": INDEX_FORMAT},
         )
         self.store.put_record(rec)
+        crash_point("record-written")
         records[key] = rec
         if old and not shared:  # the old version's passages go only now that the new ones are stored
             self.store.delete_document(doc_id, keep_hash=digest)
@@ -315,6 +317,7 @@ class Ingester:
             ],
             vectors[len(texts) :],
         )
+        crash_point("sentences-written")
         ids = [f"{prefix}-{c.index:05d}" for c in chunks]
         metadatas = [self._chunk_metadata(doc, doc_id, key, c) for c in chunks]
         self.store.add_passages(ids, texts, metadatas, vectors[: len(texts)])
@@ -346,6 +349,7 @@ class Ingester:
     def _remove_source(self, key: str, records: dict[str, SourceRecord]) -> FileOutcome:
         rec = records.pop(key)
         self.store.delete_records([key])
+        crash_point("record-deleted")
         self._release(rec, records)
         return FileOutcome(key, "removed", rec.doc_id, rec.chunks, rec.pages)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from assistant import store as store_module
+from assistant import outage
 from assistant.store import StoreUnavailableError, retrying
 from ingest.__main__ import _Bars
 from ingest.__main__ import main as ingest_main
@@ -17,7 +17,7 @@ from .servers import free_port, running
 
 def test_retry_rides_out_a_blip_and_gives_up_after_the_bound(monkeypatch):
     pauses: list[float] = []
-    monkeypatch.setattr(store_module.time, "sleep", pauses.append)
+    monkeypatch.setattr(outage.time, "sleep", pauses.append)
     calls = []
 
     def flaky():
