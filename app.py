@@ -1,8 +1,8 @@
-"""Starts the panel-assistant web UI (see ``assistant/ui``)."""
+"""Starts the panel-assistant web UI (see ``ui/``)."""
 
 import sys
 
-from assistant.ui.launch import main
+from ui.launch import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -43,13 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", action="append", default=[], help="an earlier question (repeatable)")
     args = parser.parse_args(argv)
 
-    from ingest.pipeline import Ingester, ensure_corpus
-
     settings = get_settings()
     assistant = Assistant.from_settings(settings, backend=args.backend)
-    report = ensure_corpus(Ingester(settings, assistant.store))
-    if report is not None:
-        print(f"Indexed the bundled corpus: {report.count('added')} documents.", file=sys.stderr)
+    if assistant.store.count() == 0:  # filling the index is the ingest package's job (a layer above this one)
+        print("error: the index is empty: run `python -m ingest` first (it ingests the bundled corpus)",
+              file=sys.stderr)
+        return 2
     doc_ids = [d.strip() for d in args.docs.split(",") if d.strip()] or None
 
     def ask(question: str, history: list) -> Answer:

@@ -64,6 +64,8 @@ class Answer:
     confidence: float | None = None  # calibrated probability that the documents answer the question
     signals: dict[str, float] = field(default_factory=dict)  # what the abstention decision was made from
     notes: list[str] = field(default_factory=list)  # e.g. generated sentences dropped as unsupported
+    kind: str = "factoid"  # the answer shape the question asked for: factoid / list / summary / reason
+    abstention_reason: str = ""  # for an abstention: which part of the question the documents don't cover
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

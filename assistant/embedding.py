@@ -3,15 +3,21 @@
 It implements LangChain's ``Embeddings`` interface so the same object serves our store, the
 textbook comparison pipeline and anything else in the LangChain ecosystem. It also counts what it
 embeds: the ingestion tests assert that a no-op re-ingest computes zero embeddings.
+
+Fairness: the model runs one batch at a time (``FairLock``), and a query embedding is served before
+the next ingestion batch, so a question asked during a long ingestion waits for one batch at most.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.settings import PACKAGED_MODEL
@@ -45,9 +51,20 @@ def resolve_model(name: str) -> tuple[str, str]:
 
 
 @cache
+def _one_blas_thread() -> None:
+    """numpy's OpenBLAS threads spin after each matrix product and starve torch's threads on a small
+    machine (a 10 ms query embedding took 25-190 ms right after the sentence scan). The products we
+    run are matrix-vector ones, memory-bound, so one BLAS thread loses nothing."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
+
+@cache
 def _load(path: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
+    _one_blas_thread()
     try:
         return SentenceTransformer(path, device="cpu")
     except Exception as exc:
@@ -57,18 +74,60 @@ def _load(path: str) -> SentenceTransformer:
         ) from exc
 
 
-class Embedder(Embeddings):
-    """Normalised sentence embeddings; cosine similarity is their dot product."""
+class FairLock:
+    """One model, many threads: the holder runs one batch; a waiting query goes before the next batch.
 
-    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 32) -> None:
-        self.path, self.model_id = resolve_model(model)
+    An ingestion takes the lock once per batch and steps aside whenever a query is waiting, so a
+    question waits for at most the batch that is running when it arrives, never a whole document.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._queries_waiting = 0
+
+    @property
+    def queries_waiting(self) -> int:
+        return self._queries_waiting
+
+    @contextmanager
+    def hold(self, query: bool) -> Iterator[None]:
+        with self._cond:
+            if query:
+                self._queries_waiting += 1
+                try:
+                    while self._busy:
+                        self._cond.wait()
+                finally:
+                    self._queries_waiting -= 1
+            else:
+                while self._busy or self._queries_waiting:
+                    self._cond.wait()
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
+class Embedder(Embeddings):
+    """Normalised sentence embeddings; cosine similarity is their dot product.
+
+    ``model`` may be passed in (tests pass an instrumented fake); by default it is loaded lazily.
+    """
+
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 32, loaded: Any = None) -> None:
+        self.path, self.model_id = resolve_model(model) if loaded is None else (model, model)
         self.batch_size = batch_size
         self.embedded_count = 0  # texts embedded by this instance, for tests and summaries
-        self._lock = threading.Lock()
+        self._loaded = loaded
+        self.lock = FairLock()
 
     @property
     def model(self) -> SentenceTransformer:
-        return _load(self.path)
+        return self._loaded if self._loaded is not None else _load(self.path)
 
     @property
     def dimension(self) -> int:
@@ -84,35 +143,46 @@ class Embedder(Embeddings):
         """Token counts as the model sees them (without special tokens)."""
         if not texts:
             return []
-        encoded = self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        with self.lock.hold(query=False):  # a fast tokenizer must not be used by two threads at once
+            encoded = self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
+        """One text through the priority lane: it runs before the next batch of any ingestion."""
+        with self.lock.hold(query=True):
+            vector = self._encode_batch([text])
+        self.embedded_count += 1
+        return vector[0].tolist()
 
-    def encode(self, texts: list[str], on_batch=None):
-        """Embed in batches; ``on_batch(n)`` is called after each batch (progress bars)."""
-        import numpy as np
+    def encode(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed in batches, longest texts first, returned in the given order.
 
+        Sorting by length across the whole call keeps padding low (what sentence-transformers does
+        inside one ``encode`` call); the lock is taken per batch so queries can go in between.
+        ``on_batch(n)`` is called after each batch (progress bars).
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        parts = []
-        with self._lock:  # one model, many UI threads: keep torch calls serial
-            for start in range(0, len(texts), self.batch_size):
-                batch = texts[start : start + self.batch_size]
-                parts.append(
-                    self.model.encode(
-                        batch,
-                        batch_size=self.batch_size,
-                        normalize_embeddings=True,
-                        convert_to_numpy=True,
-                        show_progress_bar=False,
-                    )
-                )
-                self.embedded_count += len(batch)
-                if on_batch:
-                    on_batch(len(batch))
-        return np.vstack(parts).astype(np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out: np.ndarray | None = None
+        for start in range(0, len(order), self.batch_size):
+            picked = order[start : start + self.batch_size]
+            with self.lock.hold(query=False):
+                vectors = self._encode_batch([texts[i] for i in picked])
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[picked] = vectors
+            self.embedded_count += len(picked)
+            if on_batch:
+                on_batch(len(picked))
+        assert out is not None
+        return out
+
+    def _encode_batch(self, batch: list[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            batch, batch_size=len(batch), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -2,12 +2,19 @@
 
 Sentence vectors are computed once at ingestion and kept in the store, so answering a question
 costs one query embedding and a small matrix product, not an embedding per candidate sentence.
+
+Two ways to hold them, chosen by size at each full build (``SCAN_MAX_SENTENCES``, measured with
+``python -m eval.bench_scale``): up to that many sentences the vectors are kept in memory and a
+question scans them all (exact, and faster than a round trip to Chroma); beyond it only the rows
+(text and position) are kept, ``search`` asks Chroma's HNSW index on the sentences collection and
+``in_passage`` fetches the few vectors of the passages being answered from the store.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -15,66 +22,144 @@ from assistant.answer import Passage
 from assistant.snapshot import Snapshot
 from assistant.text import terms
 
+#: Largest sentence count scanned in memory; above it, Chroma's ANN index answers ``search``.
+SCAN_MAX_SENTENCES = 50_000
+
 
 @dataclass(frozen=True)
 class SentenceRow:
-    row: int  # index into the matrix of the state it came from
+    row: int  # index into the rows (and vectors) of the state it came from; -1 for an ANN hit
     doc_id: str
     text: str
     page: int | None
     char_start: int  # offsets in the page (or document) text, like passages
     char_end: int
-    terms: frozenset[str]  # content terms, computed once per rebuild
     role: str = "text"  # heading / lead / item / text (see assistant.structure)
     section: str = ""  # the heading the sentence sits under
     para: int = 0  # line of the page: sentences of one paragraph or list item share it
+    id: str = field(default="", compare=False)  # the sentence's id in the store
+    doc_hash: str = field(default="", compare=False)
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Content terms, computed when first needed (most rows are never read by a question)."""
+        return frozenset(terms(self.text))
+
+
+def row_from(row: int, text: str, meta: dict, sentence_id: str = "") -> SentenceRow:
+    """One stored sentence as the index keeps it (the one place metadata is read)."""
+    return SentenceRow(
+        row, sys.intern(str(meta.get("doc_id", ""))), text, meta.get("page"), int(meta.get("char_start", 0)),
+        int(meta.get("char_end", 0)), sys.intern(str(meta.get("role", "text"))),
+        sys.intern(str(meta.get("section", ""))), int(meta.get("para", 0)), sentence_id,
+        sys.intern(str(meta.get("doc_hash", ""))),
+    )
+
+
+GroupKey = tuple[str, str, int | None]  # (doc_id, doc_hash, page)
 
 
 @dataclass(frozen=True)
 class SentenceState:
-    matrix: np.ndarray  # (sentences, dim), normalised
-    rows: list[SentenceRow]
-    groups: dict[tuple[str, str, int | None], list[SentenceRow]]  # (doc_id, doc_hash, page) -> rows
+    rows: list[SentenceRow | None]  # None once removed
+    groups: dict[GroupKey, tuple[SentenceRow, ...]]  # in reading order
+    rows_of_doc: dict[str, tuple[int, ...]]
+    alive: np.ndarray  # bool per row
+    base: np.ndarray | None  # vectors of rows [0, len(base)), normalised; None: vectors stay in Chroma
+    delta: np.ndarray | None  # vectors of the rows added since, in row order
+
+    @property
+    def in_memory(self) -> bool:
+        return self.base is not None
+
+    def vectors(self, rows: list[int]) -> np.ndarray:
+        assert self.base is not None and self.delta is not None
+        split = len(self.base)
+        idx = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(idx), self.base.shape[1]), dtype=np.float32)
+        low = idx < split
+        out[low] = self.base[idx[low]]
+        out[~low] = self.delta[idx[~low] - split]
+        return out
 
 
-def row_from(row: int, text: str, meta: dict) -> SentenceRow:
-    """One stored sentence as the index keeps it (the one place metadata is read)."""
-    return SentenceRow(
-        row, str(meta.get("doc_id", "")), text, meta.get("page"), int(meta.get("char_start", 0)),
-        int(meta.get("char_end", 0)), frozenset(terms(text)), str(meta.get("role", "text")),
-        str(meta.get("section", "")), int(meta.get("para", 0)),
-    )
+def _grouped(rows: list[SentenceRow]) -> dict[GroupKey, tuple[SentenceRow, ...]]:
+    groups: dict[GroupKey, list[SentenceRow]] = {}
+    for r in rows:
+        groups.setdefault((r.doc_id, r.doc_hash, r.page), []).append(r)
+    return {k: tuple(sorted(v, key=lambda r: r.char_start)) for k, v in groups.items()}
 
 
 class SentenceIndex(Snapshot[SentenceState]):
+    scan_max = SCAN_MAX_SENTENCES  # instances (the benchmark) may override it
+
     def _build(self) -> SentenceState:
-        _ids, texts, metas, matrix = self.store.all_sentences()
-        rows: list[SentenceRow] = []
-        groups: dict[tuple[str, str, int | None], list[SentenceRow]] = defaultdict(list)
-        for i, (text, meta) in enumerate(zip(texts, metas, strict=True)):
-            row = row_from(i, text, meta)
-            rows.append(row)
-            groups[(row.doc_id, str(meta.get("doc_hash", "")), row.page)].append(row)
-        for group in groups.values():
-            group.sort(key=lambda r: r.char_start)
-        return SentenceState(matrix, rows, dict(groups))
+        in_memory = self.store.sentences.count() <= self.scan_max
+        ids, texts, metas, matrix = self.store.all_sentences(vectors=in_memory)
+        rows = [row_from(i, t, m, sid) for i, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))]
+        rows_of_doc: dict[str, list[int]] = {}
+        for r in rows:
+            rows_of_doc.setdefault(r.doc_id, []).append(r.row)
+        dim = self.store.embedder.dimension if in_memory else 0
+        return SentenceState(
+            list(rows), _grouped(rows), {d: tuple(v) for d, v in rows_of_doc.items()},
+            np.ones(len(rows), dtype=bool), matrix if in_memory else None,
+            np.zeros((0, dim), dtype=np.float32) if in_memory else None,
+        )
+
+    def _apply(self, state: SentenceState, doc_ids: set[str]) -> SentenceState:
+        """Remove every row of ``doc_ids``, then add what the store holds for them now."""
+        where = {"doc_id": {"$in": sorted(doc_ids)}}
+        ids, texts, metas, matrix = self.store.all_sentences(where=where, vectors=state.in_memory)
+        rows = list(state.rows)
+        rows_of_doc = dict(state.rows_of_doc)
+        alive = state.alive.copy()
+        for doc_id in doc_ids:
+            for i in rows_of_doc.pop(doc_id, ()):
+                rows[i] = None
+                alive[i] = False
+        start = len(rows)
+        fresh = [row_from(start + n, t, m, sid) for n, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))]
+        rows.extend(fresh)
+        added: dict[str, list[int]] = {}
+        for r in fresh:
+            added.setdefault(r.doc_id, []).append(r.row)
+        for doc_id, new_rows in added.items():
+            rows_of_doc[doc_id] = (*rows_of_doc.get(doc_id, ()), *new_rows)
+        groups = {k: v for k, v in state.groups.items() if k[0] not in doc_ids}
+        groups.update(_grouped(fresh))
+        delta = state.delta
+        if state.in_memory:
+            assert delta is not None and matrix is not None
+            delta = np.vstack([delta, matrix]) if len(matrix) else delta
+            if len(delta) > max(20_000, len(rows) // 5):
+                self._rebuild_in_background()
+        return SentenceState(
+            rows, groups, rows_of_doc, np.concatenate([alive, np.ones(len(fresh), dtype=bool)]), state.base, delta
+        )
+
+    # --- lookups -------------------------------------------------------------------------
 
     def page_rows(self, passage: Passage) -> list[SentenceRow]:
         """Every stored sentence of the passage's page (its document version), in reading order."""
         key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
-        return self.state().groups.get(key, [])
+        return list(self.state().groups.get(key, ()))
 
     def in_passage(self, passage: Passage, query_vector: np.ndarray) -> list[tuple[SentenceRow, float]]:
         """The stored sentences inside ``passage`` in reading order, with their similarity to the query."""
         state = self.state()
         key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
         rows = [
-            r for r in state.groups.get(key, [])
+            r for r in state.groups.get(key, ())
             if r.char_start >= passage.char_start and r.char_end <= passage.char_end
         ]
         if not rows:
             return []
-        sims = state.matrix[[r.row for r in rows]] @ query_vector
+        if state.in_memory:
+            vectors = state.vectors([r.row for r in rows])
+        else:
+            vectors = self.store.sentence_vectors([r.id for r in rows])
+        sims = vectors @ query_vector
         return list(zip(rows, (float(s) for s in sims), strict=True))
 
     def search(
@@ -82,14 +167,18 @@ class SentenceIndex(Snapshot[SentenceState]):
     ) -> list[tuple[SentenceRow, float]]:
         """The ``n`` sentences most similar to the query, anywhere (or in ``doc_ids``)."""
         state = self.state()
-        if not state.rows:
-            return []
-        sims = state.matrix @ query_vector
-        out = []
-        for i in np.argsort(-sims):
-            row = state.rows[i]
-            if doc_ids is None or row.doc_id in doc_ids:
-                out.append((row, float(sims[i])))
-                if len(out) >= n:
-                    break
-        return out
+        if not state.in_memory:
+            where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids else None
+            hits = self.store.search_sentences(np.asarray(query_vector).tolist(), n, where)
+            return [(row_from(-1, text, meta, sid), sim) for sid, text, meta, sim in hits]
+        assert state.base is not None and state.delta is not None
+        sims = np.concatenate([state.base @ query_vector, state.delta @ query_vector])
+        usable = state.alive
+        if doc_ids is not None:
+            usable = np.zeros(len(sims), dtype=bool)
+            usable[[i for d in doc_ids for i in state.rows_of_doc.get(d, ())]] = True
+        candidates = np.flatnonzero(usable)
+        if len(candidates) > n:
+            candidates = candidates[np.argpartition(-sims[candidates], n - 1)[:n]]
+        candidates = candidates[np.lexsort((candidates, -sims[candidates]))]
+        return [(row, float(sims[i])) for i in candidates if (row := state.rows[i]) is not None]

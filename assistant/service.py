@@ -1,8 +1,9 @@
 """``Assistant``: where a question becomes a cited answer. The UI, the CLI and the evaluation call it.
 
-    question + history -> retrieval query (conversation) -> hybrid retrieval -> sentence evidence
-    -> abstain?  yes: "The documents don't cover this." + closest passages
-                 no:  answerer (extractive by default, or an LLM whose output is checked)
+    question + history -> question kind (factoid / list / summary / reason) -> retrieval query
+    (conversation) -> hybrid retrieval -> sentence evidence -> abstain?
+        yes: "The documents don't cover this." + closest passages
+        no:  answerer, shaped by the kind (extractive by default, or an LLM whose output is checked)
 """
 
 from __future__ import annotations
@@ -14,22 +15,30 @@ from typing import Any
 import numpy as np
 
 from assistant.answer import NOT_COVERED, Answer
-from assistant.answering.abstention import AbstentionPolicy, support_signals
+from assistant.answering.abstention import AbstentionPolicy, focus_of, support_signals, why_not
 from assistant.answering.base import Answerer, Draft
 from assistant.answering.evidence import EvidenceScorer
 from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.units import UnitBuilder
 from assistant.components import Components, build
-from assistant.conversation import retrieval_query
+from assistant.conversation import names, retrieval_query
 from assistant.keyword_index import KeywordIndex
+from assistant.question_kind import classify
 from assistant.retrieval import Retriever
 from assistant.sentence_index import SentenceIndex
 from assistant.settings import Settings
 
+#: Summaries draw on more passages than a single fact needs.
+SUMMARY_K = 10
 
-def make_answerer(settings: Settings, backend: str | None = None) -> Answerer:
+
+def make_answerer(settings: Settings, backend: str | None = None, units: UnitBuilder | None = None) -> Answerer:
+    """``units`` (built over the assistant's indexes) lets the extractive answerer quote whole units."""
     backend = backend or settings.backend
     if backend == "extractive":
-        return ExtractiveAnswerer(settings.max_answer_sentences)
+        return ExtractiveAnswerer(
+            settings.max_answer_sentences, settings.max_list_items, settings.summary_units, units=units
+        )
     if backend == "generative":
         from assistant.answering.generative import GenerativeAnswerer, chat_model_from_settings
 
@@ -40,7 +49,9 @@ def make_answerer(settings: Settings, backend: str | None = None) -> Answerer:
 class Assistant:
     """Answers questions about the indexed documents, citing a passage for every sentence."""
 
-    def __init__(self, components: Components, answerer: Answerer | None = None) -> None:
+    def __init__(
+        self, components: Components, answerer: Answerer | None = None, backend: str | None = None
+    ) -> None:
         self.settings = components.settings
         self.store = components.store
         self.keyword_index = KeywordIndex(self.store)
@@ -50,12 +61,12 @@ class Assistant:
         )
         self.evidence = EvidenceScorer(self.sentence_index, self.keyword_index)
         self.abstention = AbstentionPolicy(self.settings.abstain_threshold)
-        self.answerer = answerer or make_answerer(self.settings)
+        self.units = UnitBuilder(self.sentence_index, self.keyword_index, self.settings.max_list_items)
+        self.answerer = answerer or make_answerer(self.settings, backend, self.units)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, backend: str | None = None) -> Assistant:
-        components = build(settings)
-        return cls(components, make_answerer(components.settings, backend))
+        return cls(build(settings), backend=backend)
 
     @property
     def backend(self) -> str:
@@ -79,34 +90,44 @@ class Assistant:
         """Text pieces as the answer is produced, then the final ``Answer``."""
         started = time.perf_counter()
         question = question.strip()
-        query = retrieval_query(question, history)
+        form = classify(question)
+        asked = form.topic or question  # "Summarize X" searches and scores on X
+        query = retrieval_query(asked, history)
+        if form.kind == "summary":
+            k = max(k or self.settings.k, SUMMARY_K)
         retrieval = self.retriever.retrieve(query, k=k, doc_ids=doc_ids)
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
-        if query == question:
-            scored = self.evidence.score(question, retrieval.query_vector, retrieval.passages)
-        else:  # a follow-up: rank sentences by the question itself, with the earlier turn as context
-            own_vector = np.asarray(self.retriever.embedder.embed_query(question), dtype=np.float32)
+        if query == asked:
             scored = self.evidence.score(
-                question, own_vector, retrieval.passages, context=query, context_vector=retrieval.query_vector
+                asked, retrieval.query_vector, retrieval.passages, expected_type=form.expected_type
             )
-        signals = support_signals(query, retrieval, scored, self.keyword_index)
+        else:  # a follow-up: rank sentences by the question itself, with the earlier turn as context
+            own_vector = np.asarray(self.retriever.embedder.embed_query(asked), dtype=np.float32)
+            scored = self.evidence.score(
+                asked, own_vector, retrieval.passages, context=query, context_vector=retrieval.query_vector,
+                expected_type=form.expected_type,
+            )
+        focus = focus_of(query, self.keyword_index, names(query))
+        signals = support_signals(query, retrieval, scored, self.keyword_index, focus, form.expected_type)
         confidence = self.abstention.confidence(signals)
         timings["evidence"] = time.perf_counter() - t0
 
         answer = Answer(
             question=question, text="", abstained=False, citations=[], passages=retrieval.passages,
             timings=timings, query=query, backend=self.backend, confidence=round(confidence, 4),
-            signals={name: round(value, 4) for name, value in signals.as_dict().items()},
+            signals={name: round(value, 4) for name, value in signals.as_dict().items()}, kind=form.kind,
         )
-        if not question or not retrieval.passages or confidence < self.abstention.threshold:
-            answer.abstained, answer.text = True, NOT_COVERED
-            yield NOT_COVERED
+        if not question or not retrieval.passages or not self.abstention.answers(signals, confidence):
+            answer.abstained = True
+            answer.abstention_reason = why_not(focus, signals, form.expected_type)
+            answer.text = f"{NOT_COVERED} {answer.abstention_reason}".strip()
+            yield answer.text
         else:
             t0 = time.perf_counter()
             draft = None
-            for piece in self.answerer.stream(question, retrieval.passages, scored):
+            for piece in self.answerer.stream(question, retrieval.passages, scored, kind=form.kind):
                 if isinstance(piece, Draft):
                     draft = piece
                 else:
@@ -114,6 +135,8 @@ class Assistant:
             assert draft is not None
             timings["answer"] = time.perf_counter() - t0
             answer.text, answer.citations, answer.notes = draft.text, draft.citations, draft.notes
+            given = {p.id for p in answer.passages}
+            answer.passages = answer.passages + [p for p in draft.passages if p.id not in given]
             answer.abstained = draft.abstained
             if draft.abstained:
                 answer.text = NOT_COVERED

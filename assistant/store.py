@@ -12,6 +12,7 @@ download a model on first use, which fails offline.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -29,10 +30,8 @@ __all__ = ["IndexMismatchError", "SourceRecord", "Store", "StoreUnavailableError
 _PAGE_SIZE = 5000  # rows per Chroma get() when reading everything back
 REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
 RECORD_DIM = 1  # record entries carry a constant 1-d vector: they are looked up by id, never searched
-
-
-LEASE_ID = "writer"
-LEASE_SETTLE = 0.3  # seconds between writing a lease and reading it back (Chroma has no compare-and-swap)
+CHANGE_LOG_LENGTH = 64  # revisions whose touched documents the store remembers (collection metadata)
+CHANGE_LOG_MAX_DOCS = 200  # a write touching more documents is logged as "unknown": readers rebuild
 
 
 class IndexMismatchError(RuntimeError):
@@ -116,51 +115,6 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _lease_collection(client: Any, settings: Settings) -> Any:
-    return client.get_or_create_collection(f"{settings.collection}_lease", embedding_function=None)
-
-
-def take_lease(
-    client: Any, settings: Settings, token: str, owner: str, seconds: float, renew_only: bool = False
-) -> dict[str, Any] | None:
-    """Take or renew the writer lease of this index on a shared server; None when taken, else the holder.
-
-    The lease is one entry of ``<name>_lease`` that expires unless renewed, so a killed writer blocks
-    others for at most ``seconds``. Without compare-and-swap, a writer writes its token, waits
-    ``LEASE_SETTLE`` and reads it back: of two writers racing, the later write wins and the other
-    sees it. (Not in ``drop_index``: a reset must not drop another writer's lease.)
-    """
-    leases = _lease_collection(client, settings)
-
-    def holder() -> dict[str, Any] | None:
-        got = leases.get(ids=[LEASE_ID], include=["metadatas"])
-        return dict(got["metadatas"][0] or {}) if got["ids"] else None
-
-    current = holder()
-    renewing = current is not None and current.get("token") == token
-    if renew_only and not renewing:
-        return current or {}
-    if current and not renewing and float(current.get("expires", 0)) > time.time():
-        return current
-    mine = {"token": token, "owner": owner, "expires": time.time() + seconds, "since": time.time()}
-    if renewing:
-        mine["since"] = current.get("since", mine["since"])
-    leases.upsert(ids=[LEASE_ID], metadatas=[mine], embeddings=[[1.0] * RECORD_DIM])
-    if renewing:
-        return None
-    time.sleep(LEASE_SETTLE)
-    now = holder()
-    return None if now and now.get("token") == token else now
-
-
-def drop_lease(client: Any, settings: Settings, token: str) -> None:
-    """Give the lease back (only if it is still ours)."""
-    leases = _lease_collection(client, settings)
-    got = leases.get(ids=[LEASE_ID], include=["metadatas"])
-    if got["ids"] and (got["metadatas"][0] or {}).get("token") == token:
-        leases.delete(ids=[LEASE_ID])
-
-
 class Store:
     """Passages and records in Chroma, guarded against a mismatched embedding model."""
 
@@ -171,6 +125,7 @@ class Store:
         self._lock = threading.RLock()
         self._writes = 0  # writes made through this instance: they invalidate the revision cache
         self._revision_cache: tuple[str, int, float] | None = None
+        self._change_log: tuple[str, dict[int, list[str] | None]] = ("", {})  # (created_at, rev -> doc ids)
         self._live_cache: tuple[str, frozenset[tuple[str, str]]] | None = None
         self._open()
 
@@ -225,14 +180,46 @@ class Store:
         if cached and cached[1] == self._writes and now - cached[2] < REVISION_MAX_AGE:
             return cached[0]
         meta = self.client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
-        token = f"{meta.get('created_at', 0)}:{meta.get('revision', 0)}"
+        created = str(meta.get("created_at", 0))
+        token = f"{created}:{meta.get('revision', 0)}"
+        self._change_log = (created, _parse_log(meta.get("changes")))
         self._revision_cache = (token, self._writes, now)
         return token
 
-    def _bump_revision(self) -> None:
+    def changes_between(self, old: str | None, new: str) -> set[str] | None:
+        """Documents touched by the writes from revision ``old`` to ``new`` (any process), or None when
+        that cannot be known: the index was reset, or the log no longer reaches back that far.
+
+        Every write logs the doc_ids it touched in the collection's metadata (the last
+        ``CHANGE_LOG_LENGTH`` revisions), so a process can follow another's writes document by
+        document. The log is a read-modify-write of one metadata entry: two processes writing in the
+        same instant may lose one entry, a limit shared with the revision counter itself.
+        """
+        if old is None:
+            return None
+        old_created, _, old_rev = old.rpartition(":")
+        new_created, _, new_rev = new.rpartition(":")
+        created, log = self._change_log
+        if old_created != new_created or new_created != created:
+            return None
+        touched: set[str] = set()
+        for rev in range(int(old_rev) + 1, int(new_rev) + 1):
+            docs = log.get(rev)
+            if docs is None:
+                return None
+            touched.update(docs)
+        return touched
+
+    def _bump_revision(self, doc_ids: Iterable[str] | None) -> None:
         current = self.client.get_collection(self.settings.collection, embedding_function=None)
         meta = dict(current.metadata or {})
-        meta["revision"] = int(meta.get("revision", 0)) + 1
+        revision = int(meta.get("revision", 0)) + 1
+        log = _parse_log(meta.get("changes"))
+        docs = sorted(set(doc_ids)) if doc_ids is not None else None
+        log[revision] = docs if docs is not None and len(docs) <= CHANGE_LOG_MAX_DOCS else None
+        kept = sorted(log)[-CHANGE_LOG_LENGTH:]
+        meta["revision"] = revision
+        meta["changes"] = json.dumps({str(r): log[r] for r in kept}, separators=(",", ":"))
         current.modify(metadata=meta)
         self._writes += 1
 
@@ -252,7 +239,7 @@ class Store:
         if ids:
             with self._lock:
                 self.passages.update(ids=list(ids), metadatas=[_clean(m) for m in metadatas])
-                self._bump_revision()
+                self._bump_revision(str(m.get("doc_id", "")) for m in metadatas)
 
     def delete_document(self, doc_id: str, keep_hash: str | None = None) -> int:
         """Delete a document's passages and sentences (all versions, or all but ``keep_hash``)."""
@@ -277,21 +264,24 @@ class Store:
                     metadatas=[_clean(m) for m in metadatas[start:end]],
                     embeddings=embeddings[start:end],
                 )
-            self._bump_revision()
+            self._bump_revision(str(m.get("doc_id", "")) for m in metadatas)
 
     def _delete_where(self, doomed: Callable[[dict[str, Any]], bool], where: dict[str, Any] | None = None) -> int:
         """Delete the passages and sentences whose metadata ``doomed`` accepts; returns passages deleted."""
         deleted = {}
+        touched: set[str] = set()
         with self._lock:
             for collection in (self.passages, self.sentences):
                 got = collection.get(where=where, include=["metadatas"])
-                ids = [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if doomed(m or {})]
+                pairs = [(i, m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True) if doomed(m or {})]
+                ids = [i for i, _ in pairs]
+                touched.update(str(m.get("doc_id", "")) for _, m in pairs)
                 for start in range(0, len(ids), _PAGE_SIZE):
                     collection.delete(ids=ids[start : start + _PAGE_SIZE])
                 deleted[collection.name] = len(ids)
                 crash_point(f"deleted-{len(deleted)}")
             if any(deleted.values()):
-                self._bump_revision()
+                self._bump_revision(touched)
         return deleted[self.passages.name]
 
     # --- visibility --------------------------------------------------------------------
@@ -333,11 +323,14 @@ class Store:
                 for start in range(0, len(ids), _PAGE_SIZE):
                     collection.delete(ids=list(ids[start : start + _PAGE_SIZE]))
             if passage_ids or sentence_ids:
-                self._bump_revision()
+                self._bump_revision(None)  # rare (a repair): readers rebuild rather than follow
 
-    def all_sentences(self, live_only: bool = True) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
-        """Every stored sentence (of live versions only, unless asked): ids, texts, metadata and a (n, dim)
-        float32 matrix."""
+    def all_sentences(
+        self, where: dict[str, Any] | None = None, vectors: bool = True, live_only: bool = True
+    ) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
+        """Stored sentences (all, or those ``where`` selects; of live versions only unless asked): ids,
+        texts, metadata and a (n, dim) float32 matrix (None when ``vectors`` is false: reading vectors
+        back is the costly part)."""
         import numpy as np
 
         live = self.live_versions() if live_only else None
@@ -345,32 +338,71 @@ class Store:
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
-        vectors = []
+        vectors_read = []
+        include = ["metadatas", "documents", "embeddings"] if vectors else ["metadatas", "documents"]
         offset = 0
         while True:
-            got = self.sentences.get(
-                include=["metadatas", "documents", "embeddings"], limit=_PAGE_SIZE, offset=offset
-            )
+            got = self.sentences.get(where=where, include=include, limit=_PAGE_SIZE, offset=offset)
             ids.extend(got["ids"])
             texts.extend(d or "" for d in got["documents"])
             metas.extend(m or {} for m in got["metadatas"])
-            if len(got["ids"]):
-                vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
+            if len(got["ids"]) and vectors:
+                vectors_read.append(np.asarray(got["embeddings"], dtype=np.float32))
             if len(got["ids"]) < _PAGE_SIZE:
                 break
             offset += _PAGE_SIZE
-        matrix = np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        matrix = None
+        if vectors:
+            matrix = np.vstack(vectors_read) if vectors_read else np.zeros((0, self.embedder.dimension), np.float32)
         if live is not None:
             keep = [i for i, m in enumerate(metas) if self.is_live(m, live)]
             if len(keep) < len(ids):
                 ids, texts, metas = [ids[i] for i in keep], [texts[i] for i in keep], [metas[i] for i in keep]
-                matrix = matrix[keep]
+                matrix = matrix[keep] if matrix is not None else None
         return ids, texts, metas, matrix
+
+    def sentence_vectors(self, ids: Sequence[str]) -> Any:
+        """The stored vectors of the sentences ``ids``, in that order, as a (n, dim) float32 matrix."""
+        return self._vectors(self.sentences, ids)
+
+    def passage_vectors(self, ids: Sequence[str]) -> Any:
+        """The stored vectors of the passages ``ids``, in that order (the scale benchmark reuses them)."""
+        return self._vectors(self.passages, ids)
+
+    def _vectors(self, collection: Any, ids: Sequence[str]) -> Any:
+        import numpy as np
+
+        if not ids:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        got = collection.get(ids=list(ids), include=["embeddings"])
+        position = {i: n for n, i in enumerate(got["ids"])}
+        found = np.asarray(got["embeddings"], dtype=np.float32)
+        return found[[position[i] for i in ids]]
+
+    def search_sentences(
+        self, query_embedding: Sequence[float], n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """Chroma's approximate nearest sentences: (id, text, metadata, cosine similarity)."""
+        count = self.sentences.count()
+        live = self.live_versions()
+        if count == 0 or not live:
+            return []
+        got = self.sentences.query(
+            query_embeddings=[list(query_embedding)], n_results=min(n, count), where=_visible(where, live),
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            (i, d or "", m or {}, 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+            if self.is_live(m or {}, live)
+        ]
 
     def all_passages(
         self, where: dict[str, Any] | None = None, with_text: bool = True, live_only: bool = True
     ) -> list[StoredPassage]:
-        """Stored passages (of live versions only, unless asked)."""
+        """Stored passages (all, or those ``where`` selects; of live versions only, unless asked)."""
         live = self.live_versions() if live_only else None
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         out: list[StoredPassage] = []
@@ -393,11 +425,10 @@ class Store:
         live = self.live_versions()
         if count == 0 or not live:
             return []
-        visible = {"doc_hash": {"$in": sorted({h for _, h in live})}}  # only versions a record names
         got = self.passages.query(
             query_embeddings=[list(query_embedding)],
             n_results=min(k, count),
-            where={"$and": [where, visible]} if where else visible,
+            where=_visible(where, live),
             include=["metadatas", "documents", "distances"],
         )
         return [
@@ -427,14 +458,28 @@ class Store:
                 metadatas=[_clean(record.to_metadata())],
                 embeddings=[[1.0] * RECORD_DIM],
             )
-            self._bump_revision()  # a record makes its version visible: derived indexes must see it
+            self._bump_revision([record.doc_id])  # a record makes its version visible: indexes re-read it
 
     def delete_records(self, sources: Iterable[str]) -> None:
         sources = list(sources)
         if sources:
             with self._lock:
+                got = self.records.get(ids=sources, include=["metadatas"])
                 self.records.delete(ids=sources)
-                self._bump_revision()
+                self._bump_revision(str((m or {}).get("doc_id", "")) for m in got["metadatas"])
+
+
+def _visible(where: dict[str, Any] | None, live: frozenset[tuple[str, str]]) -> dict[str, Any]:
+    """``where`` narrowed to the versions a record names (the exact pairs are checked after)."""
+    visible = {"doc_hash": {"$in": sorted({h for _, h in live})}}
+    return {"$and": [where, visible]} if where else visible
+
+
+def _parse_log(raw: Any) -> dict[int, list[str] | None]:
+    try:
+        return {int(rev): docs for rev, docs in json.loads(raw).items()} if raw else {}
+    except (ValueError, AttributeError):
+        return {}
 
 
 def _clean(meta: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     they this those through to too under until up very was we were what when where which while who
     whom why will with would you your yours yourself yourselves s t don didn doesn isn wasn weren
     won wouldn shouldn couldn ve ll re d m o y ain aren hadn hasn haven mightn mustn needn shan did
-    does say said says tell told according whose many much two per via""".split()
+    does say said says tell told according whose many much two per via within without upon among""".split()
 )
 
 #: Words that ask rather than carry content ("what did the panel say about ...").

@@ -67,7 +67,14 @@ def bench(questions_path: Path | None = None, repeat: int = 3, warmup: int = 5,
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--scale" in argv:  # the scale benchmark has its own options (--sizes, --repeat, ...)
+        from eval.bench_scale import main as scale_main
+
+        argv.remove("--scale")
+        return scale_main(argv)
     parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__)
+    parser.add_argument("--scale", action="store_true", help="run eval.bench_scale instead (see its --help)")
     parser.add_argument("--questions", type=Path, default=None, help="JSONL regression set (default: the bundled one)")
     parser.add_argument("--repeat", type=int, default=3, help="times each question is asked (default 3)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed questions asked first (default 5)")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("best_similarity", "known_terms", "top_dense")
+FEATURES = ("best_similarity", "known_terms", "top_dense", "focus_held", "typed", "focus_unknown")
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 20000, lr: float = 1.0):
@@ -63,12 +63,12 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, max_false: float) -> dic
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=None, help="regression set (default eval/questions.jsonl)")
-    parser.add_argument("--max-false", type=float, default=0.10, help="most answerable questions to refuse")
+    parser.add_argument("--max-false", type=float, default=0.03, help="most answerable questions to refuse")
     args = parser.parse_args(argv)
 
     from assistant.service import Assistant
     from eval.dataset import load_questions
-    from eval.runner import eval_settings
+    from eval.runner import conversation_history, eval_settings
     from ingest.pipeline import Ingester, ensure_corpus
 
     questions = load_questions(args.questions)
@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = eval_settings(None, Path(tmp) / "data", True, backend="extractive")
         assistant = Assistant.from_settings(settings, backend="extractive")
         ensure_corpus(Ingester(settings, assistant.store))
-        rows = [assistant.ask(q.q, list(q.history)).signals for q in questions]
+        rows = [
+            assistant.ask(q.q, conversation_history(assistant, q.history, settings.k)).signals for q in questions
+        ]
         close = getattr(assistant.store.client, "close", None)
         if close:  # release the store before its temporary folder goes
             close()

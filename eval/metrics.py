@@ -16,6 +16,7 @@ from typing import Any
 from assistant.answer import Answer
 from assistant.sentences import sentence_spans
 from eval.dataset import Question
+from eval.shape import shape_scores, shape_summary, strip_layout
 
 #: Share of a generated sentence's content words its cited passage must hold to count as support.
 SUPPORT_OVERLAP = 0.6
@@ -122,6 +123,17 @@ class QuestionScore:
     abstention_correct: bool = True
     answer_sentences: int | None = None
     answer_words: int | None = None
+    # answer shape (see eval.shape)
+    kind: str | None = None
+    tags: list[str] = field(default_factory=list)
+    answered_kind: str | None = None
+    lead_ok: bool | None = None
+    list_share: float | None = None
+    summary_ok: bool | None = None
+    reason_ok: bool | None = None
+    shape_ok: bool | None = None
+    headings_quoted: int = 0
+    rewritten: bool = False
     passed: bool = True
     reasons: list[str] = field(default_factory=list)  # why it failed
     notes: list[str] = field(default_factory=list)  # worth knowing, not a failure
@@ -150,7 +162,7 @@ def citation_counts(answer: Answer) -> tuple[int, int, int, int, list[str]]:
     by_id = {p.id: p.text for p in answer.passages}
     pairs = correct = supported = 0
     problems: list[str] = []
-    sentences = cited_sentences(answer.text)
+    sentences = cited_sentences(strip_layout(answer.text))
     for sentence in sentences:
         ok_any = False
         for number in sentence.numbers:
@@ -195,6 +207,12 @@ def score_question(question: Question, answer: Answer, latency: float, k: int) -
     elif question.answerable and not s.coverage:
         missing = [group[0] for group, ok in zip(question.facts, s.facts_covered, strict=True) if not ok]
         s.reasons.append("missing facts: " + "; ".join(missing))
+    for name, value in shape_scores(question, answer).items():
+        setattr(s, name, value)
+    if s.shape_ok is False and not answer.abstained:
+        s.notes.append(f"answer shape: the {question.kind} is not what a reader needs (see eval/shape.py)")
+    if s.headings_quoted:
+        s.reasons.append(f"quoted {s.headings_quoted} heading(s) as an answer")
     s.reasons.extend(problems)
     s.passed = not s.reasons
     return s
@@ -261,6 +279,7 @@ def summarise(scores: Sequence[QuestionScore], k: int) -> dict[str, Any]:
         "partial_coverage": mean(s.partial_coverage for s in answerable),
         **abstention_metrics([s.answerable for s in scores], [s.abstained for s in scores]),
         **_common(scores),
+        **shape_summary(scores),
     }
     summary["subsets"] = {"answerable": _common(answerable), "unanswerable": _common(unanswerable)}
     return summary
@@ -293,9 +312,10 @@ def check_thresholds(summary: dict[str, Any], thresholds: dict[str, dict[str, fl
 # --- comparing two runs -----------------------------------------------------------------------------
 
 #: Summary metrics where a smaller number is the improvement; answer length has no direction.
-LOWER_IS_BETTER = frozenset({"false_abstention_rate", "latency_p50", "latency_p95", "latency_mean"})
+LOWER_IS_BETTER = frozenset({"false_abstention_rate", "latency_p50", "latency_p95", "latency_mean",
+                             "headings_quoted", "topic_shifts_rewritten"})
 NEUTRAL = frozenset({"k", "questions", "answerable", "unanswerable", "answer_sentences", "answer_words",
-                     "abstention_rate"})
+                     "abstention_rate", "factoid", "list", "summary", "reason"})
 
 
 def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:

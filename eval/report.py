@@ -25,6 +25,14 @@ SUMMARY_ROWS: list[tuple[str, str]] = [
     ("abstention_recall", "abstention recall"),
     ("false_abstention_rate", "false-abstention rate"),
     ("pass_rate", "questions passed"),
+    ("lead_accuracy", "lead accuracy (factoid: facts in 1st sentence)"),
+    ("list_completeness", "list completeness"),
+    ("summary_coverage", "summary coverage (>= min_facts)"),
+    ("reason_accuracy", "reason accuracy (facts in 1st unit)"),
+    ("headings_quoted", "headings quoted"),
+    ("near_topic_refusal", "near-topic questions refused"),
+    ("follow_up_accuracy", "follow-up accuracy"),
+    ("topic_shifts_rewritten", "topic shifts rewritten"),
     ("latency_p50", "latency p50"),
     ("latency_p95", "latency p95"),
     ("answer_sentences", "answer sentences (mean)"),
@@ -34,7 +42,9 @@ SUBSET_ROWS = ["pass_rate", "abstention_rate", "citation_precision", "citation_r
                "latency_p95", "answer_words"]
 CHART_METRICS = ["hit_at_k", "hit_at_1", "mrr", "fact_coverage", "partial_coverage", "citation_precision",
                  "citation_recall", "abstention_precision", "abstention_recall", "false_abstention_rate", "pass_rate"]
-RATES = set(CHART_METRICS) | {"abstention_rate"}
+SHAPE_RATES = {"lead_accuracy", "list_completeness", "summary_coverage", "reason_accuracy", "near_topic_refusal",
+               "follow_up_accuracy", "topic_shifts_rewritten", "kind_agreement"}
+RATES = set(CHART_METRICS) | {"abstention_rate"} | SHAPE_RATES
 
 
 def fmt(key: str, value: Any, summary: dict[str, Any] | None = None) -> str:

@@ -36,6 +36,15 @@ THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 ProgressFn = Callable[[float, str], None]
 
 
+def conversation_history(pipe: Pipeline, earlier: Sequence[str], k: int) -> list[tuple[str, str]] | None:
+    """The earlier turns as the user saw them: each earlier question asked in turn, with its answer,
+    so a follow-up ("which one of them ...") can resolve against what was really answered."""
+    turns: list[tuple[str, str]] = []
+    for question in earlier:
+        turns.append((question, pipe.ask(question, history=turns or None, k=k).text))
+    return turns or None
+
+
 class Pipeline(Protocol):
     def ask(self, question: str, history: Sequence[Any] | None = None, k: int | None = None) -> Answer: ...
 
@@ -179,8 +188,9 @@ def evaluate(
         for question in questions:
             for name, (pipe, pipe_k) in ordered.items():
                 report(0.3 + 0.65 * done / total, f"{name}: {question.id} ({done + 1}/{total})")
+                history = conversation_history(pipe, question.history, pipe_k)
                 t0 = time.perf_counter()
-                answer = pipe.ask(question.q, history=list(question.history) or None, k=pipe_k)
+                answer = pipe.ask(question.q, history=history, k=pipe_k)
                 latency = time.perf_counter() - t0
                 scores = score_question(question, answer, latency, pipe_k)
                 per_pipeline[name].append({

@@ -239,7 +239,7 @@ def test_evaluation_tab_runs_the_regression_set(page):
         expect(page.locator("#eval-charts img")).to_have_count(2)
         expect(page.locator("#eval-comparison")).not_to_be_empty()
         questions = page.locator("#eval-questions")
-        expect(questions).to_contain_text("q01")
+        expect(questions).to_contain_text("q001")
         page.get_by_label("Show only failures").check()
         expect(questions.locator("td", has_text=re.compile(r"^\s*pass\s*$"))).to_have_count(0, timeout=10_000)
         assert questions.locator("td", has_text=re.compile(r"^\s*FAIL\s*$")).count() >= 1

@@ -40,9 +40,17 @@ def test_two_processes_share_one_server(chroma_port, tmp_path):
     again = Ingester(reader_components.settings, reader_components.store).sync([CORPUS])
     assert again.counts["unchanged"] == 5 and again.embedded == 0
 
+    builds = (reader.keyword_index.full_builds, reader.sentence_index.full_builds)
+    assert builds == (1, 1)
     note = tmp_path / "zorblax.md"
     note.write_text("The zorblax accord was signed by the panel in Reykjavik.\n", encoding="utf-8")
     ingester.sync([note])
     time.sleep(REVISION_MAX_AGE + 0.2)  # the reader re-reads the revision at most once a second
     hits = reader.keyword_index.search("zorblax accord", 3)
     assert hits and hits[0][0].metadata["doc_id"] == "zorblax"
+    answer = reader.ask("Where was the zorblax accord signed?")
+    assert not answer.abstained and "Reykjavik" in answer.citations[0].sentence
+    # The writer's change log named the document: the reader applied it, no full rebuild ran.
+    assert (reader.keyword_index.full_builds, reader.sentence_index.full_builds) == builds
+    assert reader.keyword_index.updates >= 1 and reader.sentence_index.updates >= 1
+    assert not reader.keyword_index.rebuilding and not reader.sentence_index.rebuilding

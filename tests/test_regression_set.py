@@ -16,9 +16,10 @@ ROOT = Path(__file__).parent.parent
 CORPUS_DIR = ROOT / "corpus"
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 HOLDOUT = ROOT / "eval" / "questions-holdout.jsonl"
+HOLDOUT_KINDS = ROOT / "eval" / "questions-holdout-2.jsonl"
 
 REQUIRED_KEYS = {"id", "q", "facts", "evidence", "sources", "answerable"}
-OPTIONAL_KEYS = {"history"}
+OPTIONAL_KEYS = {"history", "kind", "min_facts", "tags"}
 ALLOWED_KINDS = {"press release", "meeting summary", "news article"}
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -34,6 +35,7 @@ class QuestionSet:
 QUESTION_SETS = [
     QuestionSet(QUESTIONS, "q", min_items=60, min_unanswerable=12),
     QuestionSet(HOLDOUT, "h", min_items=30, min_unanswerable=8),
+    QuestionSet(HOLDOUT_KINDS, "k", min_items=50, min_unanswerable=16),
 ]
 
 
@@ -182,7 +184,20 @@ def test_every_document_is_used(items, corpus):
 
 # --- held-out set ------------------------------------------------------------
 
-def test_holdout_questions_are_new():
+@pytest.mark.parametrize("holdout", [HOLDOUT, HOLDOUT_KINDS], ids=lambda p: p.name)
+def test_holdout_questions_are_new(holdout):
     regression = {norm(item["q"]) for item in load_items(QUESTIONS)}
-    repeated = [item["id"] for item in load_items(HOLDOUT) if norm(item["q"]) in regression]
+    repeated = [item["id"] for item in load_items(holdout) if norm(item["q"]) in regression]
     assert not repeated, f"held-out questions identical to regression-set questions: {repeated}"
+
+
+def test_answer_shape_items():
+    """The kinds the answer-shape metrics score are all present, with enough items to mean something."""
+    for path, minimum in ((QUESTIONS, 40), (HOLDOUT_KINDS, 25)):
+        items = load_items(path)
+        kinds = [item.get("kind") for item in items if item["answerable"]]
+        assert sum(k is not None for k in kinds) >= minimum, path.name
+        assert {"factoid", "list", "summary", "reason"} <= set(kinds), path.name
+        near_topic = [item for item in items if "near-topic" in item.get("tags", [])]
+        assert all(not item["answerable"] for item in near_topic), path.name
+        assert len(near_topic) >= (40 if path == QUESTIONS else 16), path.name

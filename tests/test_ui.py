@@ -1,4 +1,4 @@
-"""The UI's pure rendering: citation links, highlighted sentences, escaping, abstention, export."""
+"""The UI's pure rendering: Markdown answers, citation links, compact cards, escaping, abstention, export."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.answer import NOT_COVERED, Answer, Citation, Passage
-from assistant.ui import render
-from assistant.ui.documents import GradioProgress, store_upload
+from ui import cards, render
+from ui.conversations import Turn
+from ui.documents import GradioProgress, store_upload
+from ui.markdown import markdown_html
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -38,27 +40,57 @@ def make_answer(citations, text="Answer sentence. [1]", question="Who?", abstain
 
 def test_markers_link_to_card_anchors():
     answer = make_answer([make_citation(1), make_citation(2)], text="One. [1] Two. [2] Three. [1, 2] Four. [7]")
-    html = render.answer_html(answer, turn=3)
+    html = render.answer_html(answer, 3)
     assert html.count('href="#cite-3-1"') == 2
     assert html.count('href="#cite-3-2"') == 2
     assert "[7]" in html and 'href="#cite-3-7"' not in html  # no citation 7: the marker stays text
-    cards = render.sources_html([answer, answer, answer])
+    panel = cards.sources_html([Turn(answer)] * 3)
     for n in (1, 2):
-        assert f'id="cite-3-{n}"' in cards and f'id="cite-1-{n}"' in cards
-    # the newest turn comes first in the panel
-    assert cards.index('id="sources-3"') < cards.index('id="sources-1"')
+        assert f'id="cite-3-{n}"' in panel and f'id="cite-1-{n}"' in panel
 
 
-def test_supporting_sentence_is_highlighted_inside_the_passage():
-    citation = make_citation(page=4)
-    card = render.citation_card(citation, turn=1)
-    assert '<mark class="support">The supporting sentence here.</mark>' in card
-    assert card.index("First sentence.") < card.index("<mark") < card.index("Last one.")
+def test_each_answer_has_its_own_sources_section_and_the_newest_is_shown():
+    turns = [Turn(make_answer([make_citation(1)], question=f"Question {i}?")) for i in (1, 2, 3)]
+    panel = cards.sources_html(turns)
+    sections = re.findall(r'<section class="([^"]+)" id="sources-(\d)"', panel)
+    assert [(n, "active" in c) for c, n in sections] == [("1", False), ("2", False), ("3", True)]
+    assert re.findall(r'class="turn-tab[^"]*" data-turn="(\d)"', panel) == ["1", "2", "3"]
+    assert "turn-tab" not in cards.sources_html(turns[:1])  # one answer: nothing to switch between
+
+
+def test_card_shows_the_sentence_with_a_little_context_and_the_full_passage_on_demand():
+    before = "An opening sentence that sets the scene for the reader. " * 4
+    after = " A closing sentence that adds more detail about the meeting. " * 4
+    sentence = "The supporting sentence here."
+    citation = make_citation(passage=before + sentence + after, sentence=sentence, page=4)
+    card = cards.citation_card(citation, turn=1)
+    quote = card[card.index('<div class="quote">'):card.index("<details")]
+    assert '<mark class="support">The supporting sentence here.</mark>' in quote
+    visible = re.sub(r"<[^>]+>", "", quote)
+    assert len(visible) < len(citation.passage) / 2 and visible.startswith("…")
+    assert "sets the scene" in visible and "closing sentence" in visible
+    full = card[card.index("<details"):]
+    assert "<summary>Full passage</summary>" in full and before.strip()[:40] in full
     assert "p. 4" in card and "Doc title" in card
 
 
+def test_card_offers_the_pdf_page_or_the_document_context():
+    pdf = make_citation(page=3)
+    pdf.source = "data/uploads/report.pdf"
+    assert 'data-key="2:1">See it on page 3</button>' in cards.citation_card(pdf, 2)
+    text = make_citation()
+    assert 'data-key="2:1">Show in the document</button>' in cards.citation_card(text, 2)
+
+
+def test_supporting_sentence_is_highlighted_inside_the_passage():
+    card = cards.citation_card(make_citation(page=4), turn=1)
+    full = card[card.index("<details"):]
+    assert '<mark class="support">The supporting sentence here.</mark>' in full
+    assert full.index("First sentence.") < full.index("<mark") < full.index("Last one.")
+
+
 def test_page_is_left_out_when_absent():
-    assert "p. " not in render.citation_card(make_citation(page=None), turn=1)
+    assert "p. " not in cards.citation_card(make_citation(page=None), turn=1)
 
 
 @pytest.mark.parametrize("where", ["passage", "title", "question", "answer"])
@@ -72,7 +104,8 @@ def test_markup_from_documents_and_users_is_escaped(where):
         [citation], question=SCRIPT if where == "question" else "Q?",
         text=f"{SCRIPT} [1]" if where == "answer" else "A. [1]",
     )
-    html = render.answer_html(answer, 1) + render.sources_html([answer]) + str(render.chat_messages([answer]))
+    turns = [Turn(answer)]
+    html = render.answer_html(answer, 1) + cards.sources_html(turns) + str(render.chat_messages(turns))
     html += render.conversation_markdown([answer])
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -82,7 +115,7 @@ def test_markup_from_documents_and_users_is_escaped(where):
 def test_highlighting_escapes_both_sides_of_the_span():
     text = "<b>x</b> says <i>hi</i>. Tail & more"
     start = text.index("says")
-    out = render.highlighted_passage(text, (start, start + 12))
+    out = cards.highlighted_passage(text, (start, start + 12))
     assert "<b>" not in out and "<i>" not in out
     assert '<mark class="support">says &lt;i&gt;hi' in out and "&amp; more" in out
 
@@ -93,7 +126,7 @@ def test_abstention_renders_notice_and_closest_matches_only():
     message = render.answer_html(answer, 1)
     assert render.NOT_IN_DOCUMENTS in message and "abstained" in message
     assert "cite-link" not in message
-    panel = render.sources_html([answer])
+    panel = cards.sources_html([Turn(answer)])
     assert "Closest matches — not answers" in panel
     assert panel.count('class="match-card"') == 3  # answer.passages[:3]
     assert "cite-card" not in panel
@@ -106,18 +139,44 @@ def test_query_note_shown_only_when_rewritten():
     assert "Melinda Gates What did she say?" in render.answer_html(rewritten, 1)
 
 
-def test_answer_html_has_no_blank_lines():
-    """A blank line would end the HTML block and let Markdown loose on document text."""
-    answer = make_answer([make_citation()], text="Para one. [1]\n\nPara *two*. [1]")
-    html = render.answer_html(answer, 1)
-    assert "\n" not in html and "<br>" in html and "*two*" in html
+def test_answer_markdown_lists_and_titles_render_with_clickable_markers():
+    text = ("The panel named three enablers:\n- Inclusiveness [1]\n- Trust, and *values* [2]\n\n"
+            "**Second meeting summary**\nIt met in Geneva. [1]")
+    answer = make_answer([make_citation(1), make_citation(2)], text=text)
+    html = render.answer_html(answer, 2)
+    assert "<p>The panel named three enablers:</p><ul><li>Inclusiveness " in html
+    assert html.count("<li>") == 2 and 'href="#cite-2-2"' in html
+    assert '<p class="md-head"><strong>Second meeting summary</strong></p>' in html
+    assert "*values*" in html  # single asterisks in quoted text stay as written
+    assert "\n" not in html  # one HTML block: the chat's own Markdown never touches document text
 
 
-def test_chat_messages_include_pending_turn():
+def test_markdown_subset_escapes_everything():
+    html = markdown_html("1. <b>first</b>\n2. second **bold**\n\nPara & more\n## Head")
+    assert html == ("<ol><li>&lt;b&gt;first&lt;/b&gt;</li><li>second <strong>bold</strong></li></ol>"
+                    '<p>Para &amp; more</p><p class="md-head"><strong>Head</strong></p>')
+
+
+def test_scope_chip_on_scoped_answers_only():
     answer = make_answer([make_citation()])
-    messages = render.chat_messages([answer], pending="Next <q>?", partial="Part")
-    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert "scope-chip" not in render.answer_html(Turn(answer), 1)
+    scoped = render.answer_html(Turn(answer, scope=["Second meeting <summary>"]), 1)
+    assert "Only from: Second meeting &lt;summary&gt;" in scoped
+
+
+def test_stopped_answer_is_marked_and_its_markers_are_not_links():
+    stopped = Turn(make_answer([], text="Melinda Gates, Co-Chair [1"), stopped=True)
+    html = render.answer_html(stopped, 1)
+    assert "Stopped" in html and "cite-link" not in html
+    assert "Stopped before the answer was complete" in cards.sources_html([stopped])
+
+
+def test_chat_messages_include_pending_and_waiting_questions():
+    answer = make_answer([make_citation()])
+    messages = render.chat_messages([Turn(answer)], pending="Next <q>?", partial="Part", queued=["Third?"])
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant", "user"]
     assert "Next &lt;q&gt;?" in messages[2]["content"] and "Part" in messages[3]["content"]
+    assert "Third?" in messages[4]["content"] and "Waiting" in messages[4]["content"]
 
 
 def test_markdown_export_lists_numbered_sources():
@@ -131,6 +190,13 @@ def test_markdown_export_lists_numbered_sources():
     assert md.count("> “The supporting sentence here.”") == 2
     assert "Closest matches — not answers" in md and "Near doc" in md
     assert re.search(r"Answer one\. \[1\] Answer two\. \[2\]", md)
+
+
+def test_markdown_export_keeps_an_answer_list_a_list():
+    answer = make_answer([make_citation(1)], text="Lead-in:\n- first [1]\n- second [1]")
+    md = render.conversation_markdown([Turn(answer, scope=["Doc title"])], "My talk")
+    assert "# My talk" in md and "_Only from: Doc title_" in md
+    assert "Lead-in:\n- first [1]\n- second [1]" in md
 
 
 def test_markdown_export_keeps_ampersands_readable_and_tags_inert():
@@ -198,21 +264,25 @@ def test_gradio_progress_maps_files_and_batches_to_one_bar():
 def test_ingestion_and_evaluation_do_not_queue_behind_chat(tmp_path: Path):
     """Upload, delete and re-sync share one queue; chat and the evaluation each have their own."""
     from assistant.settings import Settings
-    from assistant.ui.layout import build_app
+    from ui.layout import build_app
 
-    services = SimpleNamespace(settings=Settings(data_dir=tmp_path / "data"), status_line=lambda: "status")
+    services = SimpleNamespace(settings=Settings(data_dir=tmp_path / "data"), status_line=lambda: "status",
+                               exports_dir=tmp_path / "exports")
     demo = build_app(services)
     groups: dict[str, set] = {}
     for fn in demo.fns.values():
         if fn.queue:
             groups.setdefault(fn.name, set()).add(fn.concurrency_id)
-    assert groups["upload"] == groups["delete"] == groups["resync"] == {"ingest"}
-    assert groups["respond"] == {"chat"}
+    assert groups["ingest_queued"] == groups["delete"] == groups["resync"] == {"ingest"}
+    assert groups["drain"] == {"chat"}
     assert groups["run"] == {"eval"}
+    # what only changes this tab's own state answers at once, outside every queue
+    unqueued = {fn.name for fn in demo.fns.values() if not fn.queue}
+    assert {"enqueue", "stop", "receive", "restore", "show"} <= unqueued
 
 
 def test_evaluation_tables_and_comparison():
-    from assistant.ui.evaluation import comparison_markdown, question_rows
+    from ui.evaluation import comparison_markdown, question_rows
 
     rows = [
         {"pipeline": "assistant", "id": "q1", "question": "Q one?", "answerable": True, "passed": True,
@@ -233,7 +303,8 @@ def test_evaluation_tables_and_comparison():
         "summary_deltas": {"pass_rate": {"old": 0.7, "new": 0.6, "delta": -0.1, "direction": "worse"},
                            "questions": {"old": 96, "new": 96, "delta": 0, "direction": "same"}},
     }}
-    md = comparison_markdown(comparison, "eval/out/1/results.json")
+    md = comparison_markdown(comparison, "/srv/checkout/eval/out/20261123-1200/results.json")
+    assert "run `20261123-1200`" in md and "/srv" not in md  # no server path on the page
     assert "1 worse, 0 better, 94 unchanged" in md
     assert "&lt;script&gt;" in md and "<script>" not in md
     assert "| pass_rate | 70.0% | 60.0% | -10.0 pts | worse |" in md

@@ -22,20 +22,24 @@ class Draft:
     citations: list[Citation]
     abstained: bool = False
     notes: list[str] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)  # cited passages beyond those given (list items, ...)
 
 
 class Answerer(Protocol):
     """``evidence`` is every sentence of ``passages`` scored against the question (best first); an
-    answerer may quote from it (extractive) or ignore it (an LLM reads the passages themselves)."""
+    answerer may quote from it (extractive) or ignore it (an LLM reads the passages themselves).
+    ``kind`` is the answer shape the question asks for (``assistant.question_kind``)."""
 
     name: str
 
     def answer(
-        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
+        kind: str = "factoid",
     ) -> Draft: ...
 
     def stream(
-        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
+        kind: str = "factoid",
     ) -> Iterator[str | Draft]:
         """Text pieces as they are produced, then the final (checked) ``Draft``."""
         ...

@@ -8,19 +8,23 @@ vector to the question, and coverage of the question's key terms weighted by the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from assistant.answer import Passage
+from assistant.answering.value_types import holds_value
 from assistant.keyword_index import KeywordIndex
-from assistant.sentence_index import SentenceIndex
-from assistant.text import query_terms
+from assistant.sentence_index import SentenceIndex, SentenceRow
+from assistant.text import query_terms, terms, words
 
 SIMILARITY_WEIGHT = 1.0
 COVERAGE_WEIGHT = 0.5
 RANK_WEIGHT = 0.05  # a nudge toward sentences of better-ranked passages
 ECHO_WEIGHT = 0.15  # a sentence made only of the question's own words restates it rather than answers it
 CONTEXT_WEIGHT = 0.3  # for a follow-up, how much the earlier turn counts next to the question itself
+SETTING_WEIGHT = 0.25  # question terms met only by the sentence's setting (title, section, paragraph) count this much
+TYPE_WEIGHT = 0.1  # a sentence holding a value of the type asked for ("how many" -> a number)
 
 
 @dataclass
@@ -31,8 +35,12 @@ class ScoredSentence:
     span: tuple[int, int]  # offsets inside passage.text
     similarity: float
     coverage: float  # idf-weighted share of the question's terms found in the sentence
+    setting_coverage: float  # ... found in the sentence or its setting: document title and section
+    setting_terms: frozenset[str]  # the sentence's terms, its setting's and its paragraph's
     terms: frozenset[str]
     score: float
+    row: SentenceRow | None = None  # the stored sentence, with its layout role
+    typed: bool = False  # holds a value of the question's expected type
 
     @property
     def position(self) -> tuple[str, int, int]:
@@ -44,6 +52,11 @@ class EvidenceScorer:
         self.sentences = sentence_index
         self.keyword = keyword_index
 
+    @staticmethod
+    @lru_cache(maxsize=1024)
+    def _section_terms(section: str) -> frozenset[str]:
+        return frozenset(terms(section))
+
     def question_weights(self, question: str, context: str = "") -> dict[str, float]:
         weights = {t: CONTEXT_WEIGHT * self.keyword.idf(t) for t in query_terms(context)}
         weights.update({t: self.keyword.idf(t) for t in query_terms(question)})
@@ -51,13 +64,15 @@ class EvidenceScorer:
 
     def score(
         self, question: str, query_vector: np.ndarray, passages: list[Passage],
-        context: str = "", context_vector: np.ndarray | None = None,
+        context: str = "", context_vector: np.ndarray | None = None, expected_type: str | None = None,
     ) -> list[ScoredSentence]:
         """Every distinct sentence of ``passages``, best first.
 
         ``question`` is what the user asked now; ``context`` (with ``context_vector``) is the
         retrieval query of a follow-up, which also holds the earlier turn: it counts, but less.
+        Headings are not evidence: they name a topic, they don't say anything about it.
         """
+        own_words = set(words(question))
         weights = self.question_weights(question, context)
         total_weight = sum(weights.values()) or 1.0
         asked = set(weights)
@@ -68,22 +83,32 @@ class EvidenceScorer:
             if context_vector is not None:
                 context_sims = dict(self.sentences.in_passage(passage, context_vector))
                 rows = [(r, (1 - CONTEXT_WEIGHT) * s + CONTEXT_WEIGHT * context_sims.get(r, s)) for r, s in rows]
+            title_terms = frozenset(terms(passage.title))
+            para_terms: dict[int, set[str]] = {}
+            for row, _ in rows:
+                para_terms.setdefault(row.para, set()).update(row.terms)
             for row, sim in rows:
                 key = (passage.doc_id, row.page or 0, row.char_start)
-                if key in seen:
+                if key in seen or row.role == "heading":
                     continue
                 seen.add(key)
-                words = row.terms
-                coverage = sum(w for t, w in weights.items() if t in words) / total_weight
-                echo = 1.0 - len(words - asked) / len(words) if words else 1.0
+                row_terms = row.terms
+                coverage = sum(w for t, w in weights.items() if t in row_terms) / total_weight
+                setting = row_terms | title_terms | self._section_terms(row.section)
+                setting_coverage = sum(w for t, w in weights.items() if t in setting) / total_weight
+                setting |= para_terms[row.para]  # the paragraph holds names together, but ranks no sentence
+                echo = 1.0 - len(row_terms - asked) / len(row_terms) if row_terms else 1.0
                 start = row.char_start - passage.char_start
+                typed = bool(expected_type) and holds_value(row.text, expected_type, own_words)
                 scored.append(
                     ScoredSentence(
                         passage=passage, passage_rank=rank, text=row.text,
                         span=(start, start + len(row.text)), similarity=float(sim), coverage=coverage,
-                        terms=words,
+                        setting_coverage=setting_coverage, setting_terms=frozenset(setting), terms=row_terms,
+                        row=row, typed=typed,
                         score=SIMILARITY_WEIGHT * float(sim) + COVERAGE_WEIGHT * coverage
-                        + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo,
+                        + SETTING_WEIGHT * (setting_coverage - coverage)
+                        + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo + TYPE_WEIGHT * typed,
                     )
                 )
         scored.sort(key=lambda s: -s.score)

@@ -1,9 +1,17 @@
-"""The default answerer: a few verbatim sentences of the retrieved passages, each cited.
+"""The default answerer: verbatim quotes of the retrieved passages, each cited, shaped by the question.
 
-No language model, so nothing can be invented: every answer sentence is a sentence of the passage
-its ``[n]`` points at. Sentences are chosen by the evidence scorer, the best first, then others
-only when they are nearly as good and add something the question asks for (a second fact of a
-list, another term of the question); they are shown in reading order.
+No language model, so nothing can be invented: every quoted text is a span of the passage its
+``[n]`` points at. What is quoted and how it is laid out depends on the question's kind
+(``assistant.question_kind``):
+- factoid: the best answer unit first; another (up to ``max_sentences``) only when it adds a term
+  the question asks about that those before it lack;
+- reason: the unit holding the reason, with its continuation (a quotation, an announced sentence),
+  then others as for a factoid;
+- list: the lead-in and its items as a Markdown list, each item cited (up to ``max_items``); when no
+  stored list answers, the best units as for a factoid;
+- summary: up to ``summary_units`` units chosen for relevance and diversity (maximal marginal
+  relevance over terms and sections), grouped under their document's title.
+Units come from ``UnitBuilder`` (a sentence plus what it announces); without one, single sentences.
 """
 
 from __future__ import annotations
@@ -13,53 +21,116 @@ from collections.abc import Iterator
 from assistant.answer import Citation, Passage
 from assistant.answering.base import Draft
 from assistant.answering.evidence import ScoredSentence
+from assistant.answering.units import Quote, Unit, UnitBuilder
 from assistant.text import query_terms
 
-MARGIN = 0.2  # a further sentence must score within this of the best one
+MARGIN = 0.2  # a further unit must score within this of the best one
+LIST_MARGIN = 0.2  # how far below the best sentence a list's lead-in or item may rank and still be the answer
 SAME_TERMS = 0.8  # share of terms above which two sentences say the same thing
+MMR_LAMBDA = 0.7  # summary: relevance against novelty
+SECTION_PENALTY = 0.15  # summary: a second unit from an already quoted section counts as less new
 
 
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, max_sentences: int = 3) -> None:
+    def __init__(
+        self, max_sentences: int = 3, max_items: int = 10, summary_units: int = 6, units: UnitBuilder | None = None
+    ) -> None:
         self.max_sentences = max_sentences
+        self.max_items = max_items
+        self.summary_units = summary_units
+        self.units = units
 
     def answer(
-        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
+        kind: str = "factoid",
     ) -> Draft:
-        if not evidence:
+        candidates = [s for s in evidence or [] if s.row is None or s.row.role != "heading"]
+        if not candidates:
             return Draft("", [], abstained=True)
-        chosen = select(evidence, self.max_sentences, set(query_terms(question)))
-        return compose(chosen)
+        asked = set(query_terms(question))
+        if kind == "list":
+            listed = self._list(candidates)
+            if listed:
+                return compose_list(listed)
+            return compose(self._best_units(candidates, asked, self.max_sentences))
+        if kind == "summary":
+            return compose_summary(self._summary(candidates))
+        return compose(self._best_units(candidates, asked, self.max_sentences))
 
     def stream(
-        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
+        kind: str = "factoid",
     ) -> Iterator[str | Draft]:
-        draft = self.answer(question, passages, evidence)
+        draft = self.answer(question, passages, evidence, kind)
         yield from _pieces(draft.text)
         yield draft
 
+    # --- choosing units ------------------------------------------------------------------
 
-def select(scored: list[ScoredSentence], limit: int, asked: set[str]) -> list[ScoredSentence]:
-    """The best sentence, then others close behind it that are not repeats and add an asked-for term
-    or are nearly as similar to the question."""
-    best = scored[0]
-    chosen = [best]
-    covered = set(best.terms)
-    for cand in scored[1:]:
-        if len(chosen) >= limit or cand.score < best.score - MARGIN:
-            break
-        if any(_same(cand, c) for c in chosen):
-            continue
-        adds_terms = bool((cand.terms & asked) - covered)
-        if adds_terms or cand.similarity >= best.similarity - MARGIN / 3:
-            chosen.append(cand)
-            covered |= cand.terms
-    first_seen = {}
-    for c in chosen:  # documents in the order of their best sentence, sentences in reading order
-        first_seen.setdefault(c.passage.doc_id, len(first_seen))
-    return sorted(chosen, key=lambda c: (first_seen[c.passage.doc_id], c.position))
+    def _unit(self, anchor: ScoredSentence, with_items: bool = False) -> Unit | None:
+        if self.units is None:
+            return Unit(anchor, [Quote(anchor.passage, anchor.span, anchor.text)])
+        return self.units.build(anchor, with_items=with_items)
+
+    def _best_units(self, scored: list[ScoredSentence], asked: set[str], limit: int) -> list[Unit]:
+        """The best unit, then others close behind that add an asked-for term it lacks; best first."""
+        chosen: list[Unit] = []
+        covered: set[str] = set()
+        best = scored[0].score
+        for cand in scored:
+            if len(chosen) >= limit or cand.score < best - MARGIN:
+                break
+            if any(_same(cand, u.anchor) or _inside(cand, u) for u in chosen):
+                continue
+            if chosen and not (cand.terms & asked) - covered:
+                continue
+            unit = self._unit(cand)
+            if unit and unit.quotes:
+                chosen.append(unit)
+                covered |= cand.terms
+        return chosen
+
+    def _list(self, scored: list[ScoredSentence]) -> Unit | None:
+        """The stored list that answers: a lead-in (or an item of it) ranked near the top."""
+        if self.units is None:
+            return None
+        best = scored[0].score
+        for cand in scored:
+            if cand.score < best - LIST_MARGIN:
+                break
+            if cand.row is None or cand.row.role not in ("lead", "item"):
+                continue
+            anchor = cand if cand.row.role == "lead" else self.units.lead_of(cand)
+            unit = self._unit(anchor, with_items=True) if anchor else None
+            if unit and len(unit.items) >= 2:
+                return unit
+        return None
+
+    def _summary(self, scored: list[ScoredSentence]) -> list[Unit]:
+        """Maximal marginal relevance over the candidates: relevant, and unlike what is chosen."""
+        pool = [s for s in scored if s.row is None or s.row.role != "lead"][:40]
+        if not pool:
+            return []
+        top, low = pool[0].score, min(s.score for s in pool)
+        spread = (top - low) or 1.0
+        chosen: list[Unit] = []
+        while pool and len(chosen) < self.summary_units:
+            def gain(s: ScoredSentence) -> float:
+                relevance = (s.score - low) / spread
+                overlap = max((_overlap(s, u.anchor) for u in chosen), default=0.0)
+                same_section = any(_section(s) == _section(u.anchor) for u in chosen)
+                return MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * overlap - SECTION_PENALTY * same_section
+
+            pick = max(pool, key=gain)
+            pool.remove(pick)
+            if any(_same(pick, u.anchor) or _inside(pick, u) for u in chosen):
+                continue
+            unit = self._unit(pick)
+            if unit and unit.quotes:
+                chosen.append(unit)
+        return chosen
 
 
 def _same(a: ScoredSentence, b: ScoredSentence) -> bool:
@@ -68,19 +139,88 @@ def _same(a: ScoredSentence, b: ScoredSentence) -> bool:
     return len(a.terms & b.terms) / min(len(a.terms), len(b.terms)) >= SAME_TERMS
 
 
-def compose(chosen: list[ScoredSentence]) -> Draft:
-    citations: list[Citation] = []
-    parts: list[str] = []
-    for number, s in enumerate(chosen, start=1):
-        p = s.passage
-        citations.append(
-            Citation(
-                number=number, doc_id=p.doc_id, title=p.title, source=p.source, page=p.page,
-                passage_id=p.id, passage=p.text, sentence=s.text, span=s.span,
+def _overlap(a: ScoredSentence, b: ScoredSentence) -> float:
+    union = a.terms | b.terms
+    return len(a.terms & b.terms) / len(union) if union else 0.0
+
+
+def _section(s: ScoredSentence) -> tuple[str, str]:
+    return (s.passage.doc_id, s.row.section if s.row else "")
+
+
+def _inside(cand: ScoredSentence, unit: Unit) -> bool:
+    """Whether ``cand`` is already quoted as part of ``unit``."""
+    return any(cand.text in q.text for q in [*unit.quotes, *unit.items])
+
+
+# --- writing the draft -------------------------------------------------------------------
+
+
+class _Citations:
+    """Numbers quotes in order of appearance; the same passage span keeps its number."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self._numbers: dict[tuple[str, tuple[int, int]], int] = {}
+        self._passages: dict[str, Passage] = {}
+
+    def marker(self, quote: Quote) -> str:
+        key = (quote.passage.id, quote.span)
+        self._passages.setdefault(quote.passage.id, quote.passage)
+        if key not in self._numbers:
+            p = quote.passage
+            number = len(self.citations) + 1
+            self._numbers[key] = number
+            self.citations.append(
+                Citation(
+                    number=number, doc_id=p.doc_id, title=p.title, source=p.source, page=p.page,
+                    passage_id=p.id, passage=p.text, sentence=quote.text, span=quote.span,
+                )
             )
-        )
-        parts.append(f"{s.text} [{number}]")
-    return Draft(" ".join(parts), citations)
+        return f"[{self._numbers[key]}]"
+
+    def cite(self, quotes: list[Quote]) -> str:
+        return " ".join(f"{q.text} {self.marker(q)}" for q in quotes)
+
+    def draft(self, text: str) -> Draft:
+        """The draft, with every cited passage (some came from beyond the retrieved ones)."""
+        return Draft(text, self.citations, passages=list(self._passages.values()))
+
+
+def compose(units: list[Unit]) -> Draft:
+    """Units as running text, the best first, each quote followed by its marker."""
+    cites = _Citations()
+    text = " ".join(cites.cite(u.quotes) for u in units)
+    return cites.draft(text)
+
+
+def compose_list(unit: Unit) -> Draft:
+    """The lead-in, then its items as a Markdown list (numbered when the source numbers them)."""
+    cites = _Citations()
+    lines = [cites.cite(unit.quotes), ""]
+    for item in unit.items:
+        bullet = item.numbered if item.numbered.endswith(".") and item.numbered[:-1].isdigit() else "-"
+        lines.append(f"{bullet} {item.text} {cites.marker(item)}")
+    return cites.draft("\n".join(lines))
+
+
+def compose_summary(units: list[Unit]) -> Draft:
+    """Units grouped by document (documents by their best unit), in reading order under a bold title."""
+    cites = _Citations()
+    by_doc: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_doc.setdefault(unit.anchor.passage.doc_id, []).append(unit)
+    blocks = []
+    for doc_units in by_doc.values():
+        doc_units.sort(key=lambda u: u.anchor.position)
+        title = doc_units[0].anchor.passage.title
+        bullets = "\n".join(f"- {cites.cite(u.quotes)}" for u in doc_units)
+        blocks.append(f"**{_escape(title)}**\n\n{bullets}")
+    return cites.draft("\n\n".join(blocks))
+
+
+def _escape(title: str) -> str:
+    return title.replace("*", "\\*")
 
 
 def _pieces(text: str) -> Iterator[str]:
@@ -88,3 +228,4 @@ def _pieces(text: str) -> Iterator[str]:
     words = text.split(" ")
     for i in range(0, len(words), 4):
         yield " ".join(words[i : i + 4]) + (" " if i + 4 < len(words) else "")
+

@@ -24,13 +24,14 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
 
 NOT_IN_DOCUMENTS = "NOT IN THE DOCUMENTS"
+LIST_LINES = 10  # lines a list or summary answer may hold
 
 SYSTEM_PROMPT = f"""You answer questions about documents, using only the numbered passages the user gives you.
 Rules:
 1. Use only facts stated in the passages. Never add outside knowledge.
 2. After every sentence put the number(s) of the passage(s) it rests on in square brackets, e.g. [1] or [1][3].
 3. If the passages do not contain the answer, reply exactly: {NOT_IN_DOCUMENTS}
-4. Be brief: at most {{max_sentences}} short sentences, no introduction, no summary.
+4. {{shape}}
 Example of the format (for other passages): The bridge opened in 1932 [2]. It carries six lanes [1][3]."""
 
 
@@ -39,10 +40,22 @@ def format_passages(passages: list[Passage]) -> str:
     return "\n\n".join(f"[{i}] ({p.location}) {p.text.strip()}" for i, p in enumerate(passages, start=1))
 
 
-def build_messages(question: str, passages: list[Passage], max_sentences: int = 5) -> list[BaseMessage]:
-    """System rules, then the numbered passages and the question in one user message."""
+#: How the answer should be laid out, per question kind (``assistant.question_kind``).
+SHAPES = {
+    "factoid": "Answer in the first sentence. At most {n} short sentences, no introduction, no summary.",
+    "reason": "Give the reason in the first sentence, then what explains it. At most {n} short sentences.",
+    "list": "Give every item the passages list, one per line starting with '- ', each with its citation.",
+    "summary": "Summarise the main points as up to {n} lines starting with '- ', each with its citation.",
+}
+
+
+def build_messages(
+    question: str, passages: list[Passage], max_sentences: int = 5, kind: str = "factoid"
+) -> list[BaseMessage]:
+    """System rules (with the answer shape the question's kind asks for), then passages and question."""
+    shape = SHAPES.get(kind, SHAPES["factoid"]).format(n=max_sentences)
     user = f"Passages:\n\n{format_passages(passages)}\n\nQuestion: {question.strip()}"
-    return [SystemMessage(SYSTEM_PROMPT.format(max_sentences=max_sentences)), HumanMessage(user)]
+    return [SystemMessage(SYSTEM_PROMPT.format(shape=shape)), HumanMessage(user)]
 
 
 class GenerativeAnswerer:
@@ -56,31 +69,37 @@ class GenerativeAnswerer:
         self.min_support = min_support
 
     def answer(
-        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
+        kind: str = "factoid",
     ) -> Draft:
         """``evidence`` is unused: the model reads the passages themselves."""
         if not passages:
             return abstain(["no passages to answer from"])
-        reply = self.chat_model.invoke(build_messages(question, passages, self.max_sentences))
-        return self.check(reply.text, passages)
+        reply = self.chat_model.invoke(build_messages(question, passages, self._limit(kind), kind))
+        return self.check(reply.text, passages, kind)
 
     def stream(
-        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None
+        self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
+        kind: str = "factoid",
     ) -> Iterator[str | Draft]:
         """Raw text pieces as the model writes them, then the checked ``Draft`` that replaces them."""
         if not passages:
             yield abstain(["no passages to answer from"])
             return
         pieces: list[str] = []
-        for chunk in self.chat_model.stream(build_messages(question, passages, self.max_sentences)):
+        for chunk in self.chat_model.stream(build_messages(question, passages, self._limit(kind), kind)):
             piece = chunk.text
             if piece:
                 pieces.append(piece)
                 yield piece
-        yield self.check("".join(pieces), passages)
+        yield self.check("".join(pieces), passages, kind)
 
-    def check(self, output: str, passages: list[Passage]) -> Draft:
-        return check_answer(output, passages, max_sentences=self.max_sentences, min_support=self.min_support)
+    def _limit(self, kind: str) -> int:
+        return max(self.max_sentences, LIST_LINES) if kind in ("list", "summary") else self.max_sentences
+
+    def check(self, output: str, passages: list[Passage], kind: str = "factoid") -> Draft:
+        """The output check is the same for every kind; lists and summaries may only be longer."""
+        return check_answer(output, passages, max_sentences=self._limit(kind), min_support=self.min_support)
 
 
 def chat_model_from_settings(settings: Settings, max_tokens: int | None = 512) -> BaseChatModel:

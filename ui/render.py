@@ -13,23 +13,15 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from assistant.answer import Answer, Citation, Passage
+from assistant.answer import Answer
+from ui.cards import card_id
+from ui.conversations import Turn
+from ui.markdown import markdown_html
 
 #: ``[1]`` or ``[1, 2]`` in an answer's text.
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 NOT_IN_DOCUMENTS = "Not in the documents"
-
-
-def card_id(turn: int, number: int) -> str:
-    """Anchor of citation ``number`` of conversation turn ``turn`` (both 1-based)."""
-    return f"cite-{turn}-{number}"
-
-
-def _text_html(text: str) -> str:
-    """Escaped text whose line breaks survive inside an HTML block (no blank lines: see ``answer_html``)."""
-    lines = [escape(line) for line in text.split("\n")]
-    return "<br>".join(line for line in lines if line.strip()) if len(lines) > 1 else lines[0]
 
 
 def link_markers(text_html: str, turn: int, numbers: set[int]) -> str:
@@ -40,7 +32,8 @@ def link_markers(text_html: str, turn: int, numbers: set[int]) -> str:
         if number not in numbers:
             return n
         target = card_id(turn, number)
-        return f'<a class="cite-link" href="#{target}" data-target="{target}" title="Show source {number}">{number}</a>'
+        return (f'<a class="cite-link" href="#{target}" data-target="{target}" data-turn="{turn}" '
+                f'title="Show source {number}">{number}</a>')
 
     def replace(match: re.Match[str]) -> str:
         parts = [p.strip() for p in match.group(1).split(",")]
@@ -51,110 +44,65 @@ def link_markers(text_html: str, turn: int, numbers: set[int]) -> str:
     return MARKER.sub(replace, text_html)
 
 
-def question_html(question: str) -> str:
-    return f'<div class="question">{_text_html(question)}</div>'
+def question_html(question: str, note: str = "") -> str:
+    lines = [escape(line) for line in question.split("\n") if line.strip()] or [""]
+    extra = f'<div class="queued-note">{escape(note)}</div>' if note else ""
+    return f'<div class="question">{"<br>".join(lines)}</div>{extra}'
 
 
 def streaming_html(text: str) -> str:
     """The answer while it is being produced (markers are linked once it is final)."""
-    return f'<div class="answer streaming">{_text_html(text)}<span class="cursor">▍</span></div>'
+    body = markdown_html(text) if text.strip() else '<p class="waiting">Searching the documents…</p>'
+    return f'<div class="answer streaming">{body}<span class="cursor">▍</span></div>'
 
 
-def _query_note(answer: Answer) -> str:
+def _chips(answer: Answer, turn: Turn) -> str:
+    chips = ""
+    if turn.scope:
+        names = ", ".join(turn.scope)
+        chips += (f'<span class="scope-chip" title="Answered only from: {escape(names)}">'
+                  f"Only from: {escape(names)}</span>")
     if answer.query and answer.query.strip() != answer.question.strip():
-        return f'<div class="query-note">Searched for: <q>{escape(answer.query)}</q></div>'
-    return ""
+        chips += f'<div class="query-note">Searched for: <q>{escape(answer.query)}</q></div>'
+    return chips
 
 
-def answer_html(answer: Answer, turn: int) -> str:
-    """The chat message for a final answer.
-
-    The result is one HTML block without blank lines, so the chat's Markdown renderer passes it
-    through as HTML and applies no Markdown to the (escaped) document text inside it.
-    """
-    if answer.abstained:
+def answer_html(turn: Turn | Answer, number: int) -> str:
+    """The chat message for a final answer: one HTML block with no line breaks (see ``markdown_html``)."""
+    turn = turn if isinstance(turn, Turn) else Turn(turn)
+    answer = turn.answer
+    if turn.stopped:
+        body = (f'<div class="answer stopped"><div class="stopped-title">Stopped</div>'
+                f"{markdown_html(answer.text)}</div>")
+    elif answer.abstained:
         closest = (
             '<div class="abstain-hint">The closest passages are listed under Sources as '
-            '<em>closest matches — not answers</em>.</div>' if answer.passages else ""
+            "<em>closest matches — not answers</em>.</div>" if answer.passages else ""
         )
         body = (
             f'<div class="answer abstained"><div class="abstain-title">{NOT_IN_DOCUMENTS}</div>'
-            f'<div class="abstain-text">{_text_html(answer.text)}</div>{closest}</div>'
+            f'<div class="abstain-text">{markdown_html(answer.text)}</div>{closest}</div>'
         )
     else:
         numbers = {c.number for c in answer.citations}
-        body = f'<div class="answer">{link_markers(_text_html(answer.text), turn, numbers)}</div>'
-    return f'<div class="turn" data-turn="{turn}">{_query_note(answer)}{body}</div>'
+        body = f'<div class="answer">{link_markers(markdown_html(answer.text), number, numbers)}</div>'
+    kind = escape(str(getattr(answer, "kind", "") or ""))
+    return f'<div class="turn" data-turn="{number}" data-kind="{kind}">{_chips(answer, turn)}{body}</div>'
 
 
-def highlighted_passage(passage: str, span: tuple[int, int] | Sequence[int] | None) -> str:
-    """The passage, escaped, with ``passage[span[0]:span[1]]`` wrapped in ``<mark>``."""
-    if span and 0 <= span[0] < span[1] <= len(passage):
-        a, b = int(span[0]), int(span[1])
-        parts = [escape(passage[:a]), f'<mark class="support">{escape(passage[a:b])}</mark>', escape(passage[b:])]
-        return "".join(parts).replace("\n", "<br>")
-    return escape(passage).replace("\n", "<br>")
-
-
-def _location(title: str, page: int | None) -> str:
-    page_html = f' <span class="page">p. {int(page)}</span>' if page else ""
-    return f'<span class="title">{escape(title)}</span>{page_html}'
-
-
-def citation_card(citation: Citation, turn: int) -> str:
-    return (
-        f'<div class="cite-card" id="{card_id(turn, citation.number)}" data-number="{citation.number}">'
-        f'<div class="card-head"><span class="num">[{citation.number}]</span> '
-        f"{_location(citation.title, citation.page)}</div>"
-        f'<div class="passage">{highlighted_passage(citation.passage, citation.span)}</div>'
-        f'<div class="card-source">{escape(Path(citation.source).name)}</div></div>'
-    )
-
-
-def match_card(passage: Passage, turn: int, index: int) -> str:
-    return (
-        f'<div class="match-card" id="match-{turn}-{index}">'
-        f'<div class="card-head"><span class="num">{index}.</span> {_location(passage.title, passage.page)}</div>'
-        f'<div class="passage">{highlighted_passage(passage.text, None)}</div>'
-        f'<div class="card-source">{escape(Path(passage.source).name)}</div></div>'
-    )
-
-
-def turn_sources_html(answer: Answer, turn: int) -> str:
-    head = f'<div class="turn-head"><span class="turn-num">Q{turn}</span> {escape(answer.question)}</div>'
-    if answer.abstained:
-        matches = answer.passages[:3]
-        if not matches:
-            body = '<div class="no-match">Nothing in the documents came close.</div>'
-        else:
-            body = (
-                '<div class="matches-label">Closest matches — not answers</div>'
-                + "".join(match_card(p, turn, i) for i, p in enumerate(matches, 1))
-            )
-        return f'<section class="turn-sources abstained" id="sources-{turn}">{head}{body}</section>'
-    cards = "".join(citation_card(c, turn) for c in answer.citations)
-    return f'<section class="turn-sources" id="sources-{turn}">{head}{cards}</section>'
-
-
-def sources_html(answers: Sequence[Answer]) -> str:
-    """The sources panel: every turn's cards, the newest turn first."""
-    if not answers:
-        return (
-            '<div class="sources-empty">Sources appear here: every cited passage, with the sentence '
-            "the answer rests on highlighted. Click a [n] marker to jump to its source.</div>"
-        )
-    return "".join(turn_sources_html(a, i) for i, a in reversed(list(enumerate(answers, 1))))
-
-
-def chat_messages(answers: Sequence[Answer], pending: str | None = None, partial: str = "") -> list[dict]:
-    """Chatbot messages (``{"role", "content"}``) for the finished turns and an optional pending one."""
+def chat_messages(
+    turns: Sequence[Turn], pending: str | None = None, partial: str = "", queued: Sequence[str] = ()
+) -> list[dict]:
+    """Chatbot messages for the finished turns, the one being answered and the questions waiting."""
     messages: list[dict] = []
-    for turn, answer in enumerate(answers, 1):
-        messages.append({"role": "user", "content": question_html(answer.question)})
-        messages.append({"role": "assistant", "content": answer_html(answer, turn)})
+    for number, turn in enumerate(turns, 1):
+        messages.append({"role": "user", "content": question_html(turn.answer.question)})
+        messages.append({"role": "assistant", "content": answer_html(turn, number)})
     if pending is not None:
         messages.append({"role": "user", "content": question_html(pending)})
         messages.append({"role": "assistant", "content": streaming_html(partial)})
+    for question in queued:
+        messages.append({"role": "user", "content": question_html(question, "Waiting: asked after the answer above")})
     return messages
 
 
@@ -166,15 +114,28 @@ def _md_text(text: str) -> str:
     return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;")
 
 
-def conversation_markdown(answers: Sequence[Answer], title: str = "Conversation") -> str:
+def _md_block(text: str) -> str:
+    """An answer's Markdown for the export: its lines kept (lists stay lists), tags made inert."""
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(lines).strip().replace("<", "&lt;").replace(">", "&gt;")
+
+
+def conversation_markdown(turns: Sequence[Turn | Answer], title: str = "Conversation") -> str:
     """The conversation as Markdown: each answer followed by its numbered sources."""
-    lines = [f"# {title}", "", f"_Exported {datetime.now().strftime('%Y-%m-%d %H:%M')}_", ""]
-    for turn, answer in enumerate(answers, 1):
-        lines += [f"## Q{turn}. {_md_text(answer.question)}", ""]
+    lines = [f"# {_md_text(title)}", "", f"_Exported {datetime.now().strftime('%Y-%m-%d %H:%M')}_", ""]
+    for number, turn in enumerate(turns, 1):
+        turn = turn if isinstance(turn, Turn) else Turn(turn)
+        answer = turn.answer
+        lines += [f"## Q{number}. {_md_text(answer.question)}", ""]
+        if turn.scope:
+            lines += [f"_Only from: {_md_text(', '.join(turn.scope))}_", ""]
         if answer.query and answer.query.strip() != answer.question.strip():
             lines += [f"_Searched for: {_md_text(answer.query)}_", ""]
+        if turn.stopped:
+            lines += [f"**Stopped.** {_md_block(answer.text)}", ""]
+            continue
         if answer.abstained:
-            lines += [f"**{NOT_IN_DOCUMENTS}.** {_md_text(answer.text)}", ""]
+            lines += [f"**{NOT_IN_DOCUMENTS}.** {_md_block(answer.text)}", ""]
             if answer.passages:
                 lines += ["Closest matches — not answers:", ""]
                 for i, p in enumerate(answer.passages[:3], 1):
@@ -184,7 +145,7 @@ def conversation_markdown(answers: Sequence[Answer], title: str = "Conversation"
                     lines.append(f"{i}. {_md_text(p.title)}{page} — {snippet}")
                 lines.append("")
             continue
-        lines += [_md_text(answer.text), "", "Sources:", ""]
+        lines += [_md_block(answer.text), "", "Sources:", ""]
         for c in answer.citations:
             page = f", p. {c.page}" if c.page else ""
             lines.append(f"[{c.number}] {_md_text(c.title)}{page} ({_md_text(Path(c.source).name)})")
@@ -241,6 +202,18 @@ def sync_report_html(report, names: dict[str, str] | None = None) -> str:
     counts = ", ".join(f"{n} {status}" for status, n in report.counts.items() if n)
     summary = f"{counts or 'nothing to do'} in {report.seconds:.1f} s"
     return f'<div class="sync-report"><ul>{"".join(items)}</ul><div class="sync-summary">{summary}</div></div>'
+
+
+def upload_status_html(busy: str, waiting: Sequence[str]) -> str:
+    """The line beside the upload box: what is being ingested and what waits."""
+    parts = []
+    if busy:
+        parts.append(f"Ingesting <b>{escape(busy)}</b>…")
+    if waiting:
+        parts.append("Waiting: " + ", ".join(f"<b>{escape(w)}</b>" for w in waiting))
+    if not parts:
+        return '<div class="upload-status idle">Drop files here; each is ingested as soon as it arrives.</div>'
+    return f'<div class="upload-status">{" · ".join(parts)}</div>'
 
 
 def notice_html(message: str, kind: str = "info") -> str:

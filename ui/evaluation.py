@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import shutil
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.ui.services import Services
+from ui.services import Services
 
-log = logging.getLogger("assistant.ui.evaluation")
+log = logging.getLogger("ui.evaluation")
 
 PIPELINE = "assistant"
 ROW_HEADERS = ["id", "question", "expected", "result", "why", "answer", "latency"]
@@ -45,13 +46,21 @@ def _md(text: Any) -> str:
     return escape(" ".join(str(text).split())).replace("|", "\\|")
 
 
+def run_name(where: Any) -> str:
+    """A run's folder name (its timestamp), never the server path it is kept under."""
+    if not where:
+        return "the previous run"
+    path = Path(str(where))
+    return path.parent.name if path.suffix == ".json" else path.name
+
+
 def comparison_markdown(comparison: dict[str, Any] | None, compared_to: Any = None) -> str:
     """The comparison with the previous run: what got worse, what got better, summary deltas."""
     if not comparison:
         return "No earlier run to compare with: the next run will be compared with this one."
     from eval.report import fmt, fmt_delta
 
-    lines = [f"**Compared with** `{_md(compared_to or 'the previous run')}`", ""]
+    lines = [f"**Compared with** run `{_md(run_name(compared_to))}`", ""]
     for name, entry in comparison.items():
         lines.append(f"**{_md(name)}**: {len(entry.get('worse', []))} worse, {len(entry.get('better', []))} better, "
                      f"{entry.get('unchanged', 0)} unchanged")
@@ -101,7 +110,7 @@ class EvaluationHandlers:
         rows = [r for r in run.rows if r.get("pipeline") == PIPELINE]
         failed = sum(1 for r in rows if not r.get("passed"))
         charts, report_file = self._publish(run)
-        where = f" Files: `{_md(run.out_dir)}`." if run.out_dir else ""
+        where = f" Saved as run `{_md(run.out_dir.name)}` (report below)." if run.out_dir else ""
         status = f"**{len(rows) - failed} of {len(rows)} questions passed** in {run.seconds:.0f} s.{where}"
         return (
             status, {"headers": header, "data": summary_rows}, gr.update(value=charts, visible=bool(charts)),

@@ -9,16 +9,17 @@ from __future__ import annotations
 import filecmp
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
 
-from assistant.ui import render
-from assistant.ui.services import Services
 from ingest.pipeline import SyncReport, source_key, source_path
+from ui import render
+from ui.services import Services
 
-log = logging.getLogger("assistant.ui.documents")
+log = logging.getLogger("ui.documents")
 
 SUPPORTED = ".pdf, .txt, .md, .html"
 
@@ -72,6 +73,15 @@ def _is_under(path: Path, folder: Path) -> bool:
         return False
 
 
+@dataclass
+class UploadQueue:
+    """One tab's dropped files waiting for ingestion, the batch being ingested, the latest reports."""
+
+    files: list[Path] = field(default_factory=list)
+    busy_name: str = ""
+    reports: list[str] = field(default_factory=list)
+
+
 class DocumentHandlers:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -104,40 +114,72 @@ class DocumentHandlers:
 
     # --- actions (each returns a report followed by ``views()``) ---------------------------
 
-    def upload(self, files: Sequence[str] | None, scope: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008 (Gradio idiom)
-        if not files:
-            return (render.notice_html("Choose one or more files first."), *self.views(scope), None)
+    def receive(self, files: Sequence[str] | None, queue: UploadQueue | None) -> tuple:
+        """(file box, upload status): dropped files join the tab's queue and the box is free again at once.
+
+        Files dropped while an ingestion runs wait here and are ingested right after it, so none is lost.
+        """
+        if queue is None:
+            gr.Warning("The page is still loading; drop the files again in a moment.")
+            return gr.skip(), gr.skip()
+        for f in files or []:
+            src = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
+            queue.files.append(src)
+        return None, render.upload_status_html(queue.busy_name, [p.name for p in queue.files])
+
+    def ingest_queued(self, queue: UploadQueue | None, scope: list[str] | None, progress=gr.Progress()) -> Iterator:  # noqa: B008 (Gradio idiom)
+        """(report, table, scope, delete choice, status, upload status) after each batch of the queue."""
+        if queue is None or queue.busy_name or not queue.files:
+            yield (gr.skip(),) * 6
+            return
+        try:
+            while queue.files:
+                batch, queue.files = queue.files, []
+                queue.busy_name = ", ".join(p.name for p in batch)
+                yield (gr.skip(),) * 5 + (render.upload_status_html(queue.busy_name, []),)
+                report = self._ingest(batch, progress)
+                queue.reports.insert(0, report)
+                queue.busy_name = ""
+                status = render.upload_status_html(queue.busy_name, [p.name for p in queue.files])
+                yield ("".join(queue.reports[:5]), *self.views(scope), status)
+        finally:
+            queue.busy_name = ""
+
+    def _ingest(self, files: list[Path], progress) -> str:
+        """Copy the files into the uploads folder, ingest them; the report as HTML."""
         uploads = self.services.settings.uploads_dir
         stored: list[Path] = []
         fresh: set[Path] = set()
         names: dict[str, str] = {}
-        for f in files:
-            src = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
+        failed: list[str] = []
+        for src in files:
             try:
                 target, new = store_upload(src, uploads)
             except OSError as exc:
                 log.exception("could not store upload %s", src)
-                gr.Warning(f"{src.name} could not be saved: {exc.strerror or exc}")
+                failed.append(f"{src.name}: could not be saved ({exc.strerror or exc})")
                 continue
             stored.append(target)
             if new:
                 fresh.add(target)
             names[source_key(target)] = src.name if src.name == target.name else f"{src.name} (saved as {target.name})"
         if not stored:
-            return (render.notice_html("No file could be saved.", "error"), *self.views(scope), None)
+            return render.notice_html("No file could be saved. " + " ".join(failed), "error")
         report = self._sync(stored, GradioProgress(progress, names), prune=False)
         if report is None:
-            return (render.notice_html("The ingestion failed; see the server log.", "error"), *self.views(scope), None)
+            return render.notice_html("The ingestion failed; see the server log.", "error")
         for outcome in report.failures:  # a file that could not be ingested is not kept
             path = source_path(outcome.source)
             if path in fresh:
                 path.unlink(missing_ok=True)
-        return (render.sync_report_html(report, names), *self.views(scope), None)
+        extra = "".join(render.notice_html(f, "error") for f in failed)
+        return render.sync_report_html(report, names) + extra
 
     def resync(self, scope: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008
         corpus = self.services.settings.corpus_dir
         if not corpus.is_dir():
-            return (render.notice_html(f"The corpus folder {corpus} does not exist.", "error"), *self.views(scope))
+            message = f"The corpus folder ({corpus.name}/) does not exist on the server."
+            return (render.notice_html(message, "error"), *self.views(scope))
         report = self._sync([corpus], GradioProgress(progress), prune=True)
         if report is None:
             return (render.notice_html("The re-sync failed; see the server log.", "error"), *self.views(scope))

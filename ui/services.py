@@ -12,7 +12,7 @@ from assistant.service import Assistant
 from assistant.settings import Settings
 from ingest.pipeline import Ingester, SyncReport
 
-log = logging.getLogger("assistant.ui")
+log = logging.getLogger("ui")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no version check or telemetry
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-log = logging.getLogger("assistant.ui")
+log = logging.getLogger("ui")
 
 
 class TerminalProgress:
@@ -41,21 +41,19 @@ def _auth(settings) -> tuple[str, str] | None:
     return (user, password) if user and password else None
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def build_services():
+    """Open the index (ingesting the bundled corpus into an empty one) and make the UI's services.
 
+    Returns the services, or an exit code when the index cannot be opened.
+    """
     from assistant.components import build
     from assistant.embedding import EmbeddingModelError
     from assistant.settings import get_settings
     from assistant.store import IndexMismatchError
     from ingest.pipeline import Ingester, ensure_corpus
+    from ui.services import Services
 
     settings = get_settings()
-    auth = _auth(settings)
     try:
         components = build(settings)
     except (IndexMismatchError, EmbeddingModelError) as exc:
@@ -71,12 +69,16 @@ def main(argv: list[str] | None = None) -> int:
             for failure in startup.failures:
                 print(f"  could not ingest {failure.source}: {failure.reason}", file=sys.stderr)
             print(f"Ingested {startup.count('added')} documents in {startup.seconds:.1f} s.", file=sys.stderr)
+    return Services.from_components(components, startup, ingester)
 
-    from assistant.ui.assets import CSS, HEAD
-    from assistant.ui.layout import build_app
-    from assistant.ui.services import Services
 
-    services = Services.from_components(components, startup, ingester)
+def serve(services) -> int:
+    """Build the app over ``services`` and serve it until interrupted."""
+    from ui.assets import CSS, HEAD
+    from ui.layout import build_app
+
+    settings = services.settings
+    auth = _auth(settings)
     demo = build_app(services)
     demo.queue(default_concurrency_limit=1)
     print(f"Serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
@@ -87,6 +89,23 @@ def main(argv: list[str] | None = None) -> int:
         footer_links=["settings"], max_file_size="200mb", allowed_paths=[str(services.exports_dir)],
     )
     return 0
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_logging()
+    from assistant.settings import get_settings
+
+    _auth(get_settings())  # a half-set login stops before the slow start
+    services = build_services()
+    return services if isinstance(services, int) else serve(services)
 
 
 def _theme():

@@ -1,0 +1,45 @@
+"""Does a sentence hold a value of the type a question asks for? Patterns, no model.
+
+"How many" wants a number, "when" a date or time expression, "who" a name and "where" a place
+that the question does not already name. Names and places are told by capitalisation (not at the
+start of the sentence, not a word of the question); numbers and dates by pattern.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|hundred|thousand|million|billion|dozens?|half|third|quarter)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Spring|Summer|Autumn|"
+    r"Winter)\b|\b(?:last|next|this) (?:year|month|week)\b|\b(?:yesterday|today|tomorrow)\b",
+)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_PLACE_CUE = re.compile(r"\b(?:in|at|from|to|across|visits? to)\s+(?:the\s+)?[A-Z][a-z]+")
+
+#: Capitalised words that are not names (titles and institutions every sentence of this genre uses).
+_NOT_NAMES = frozenset(
+    "the a an un panel secretary general chair co chief ms mr mrs dr what which who whom whose when where why "
+    "how in on at of for to by with from it its this that these those he she they we our".split()
+)
+
+
+def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
+    if expected == "number":
+        return bool(_NUMBER.search(sentence))
+    if expected == "date":
+        return bool(_DATE.search(sentence))
+    if expected in ("person", "place"):
+        names = [
+            m.group(0) for m in _CAPITALISED.finditer(sentence)
+            if not set(m.group(0).lower().split()) <= (question_words | _NOT_NAMES)
+        ]
+        if expected == "place":
+            return bool(names) and bool(_PLACE_CUE.search(sentence))
+        return bool(names)
+    return False

@@ -1,0 +1,103 @@
+"""What shape of answer a question asks for, read from its interrogative form alone.
+
+A closed set of forms, not a list of questions:
+- ``summary``: "summarize/summarise", "overview", "main/key points", "highlights", "in brief",
+  "what happened at/during/in", "what was discussed";
+- ``list``: "list", "name/enumerate the", "what/which are/were the <plural>", "which <plural> ...",
+  "what <plural> did ...", a number before a plural ("the nine enablers", "three ways");
+- ``reason``: "why", "how come", "for what reason", "what was the reason/purpose/motivation",
+  "how did/does/can/could/would/should/will ..." (but not "how many/much/long/old/often/far");
+- ``factoid``: everything else.
+
+``expected_type`` is the kind of value a factoid wants: "number" (how many/much), "date"
+(when, what/which year/month/date/day), "person" (who/whom/whose), "place" (where, which
+city/country/place), or None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KINDS = ("factoid", "list", "summary", "reason")
+
+_SUMMARY = re.compile(
+    r"\b(summari[sz]e|summary|overview|(?:main|key) (?:points|ideas|themes|messages|findings|takeaways)|"
+    r"highlights|in brief|in a nutshell|"
+    r"what happened|what was discussed|what were the discussions|gist)\b",
+    re.I,
+)
+_LIST_VERB = re.compile(r"^\s*(?:please\s+)?(list|name|enumerate|itemi[sz]e)\b", re.I)
+_NUMBER = (
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|\d+)"
+)
+_COUNTED_PLURAL = re.compile(rf"\b{_NUMBER}\s+(?:[\w’'“”\"-]+\s+){{0,2}}[a-z]+s\b", re.I)
+_REASON = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?(?:why\b|how come\b|for what (?:reason|purpose)\b|"
+    r"what (?:was|is|were|are) the (?:reason|reasons|purpose|motivation|rationale|aim|goal)\b|"
+    r"what (?:motivated|prompted|led)\b|"
+    r"how (?:did|does|do|can|could|would|should|will|is|are|was|were)\b)",
+    re.I,
+)
+_HOW_QUANTITY = re.compile(r"\bhow (?:many|much|long|old|often|far|big|large|soon)\b", re.I)
+_WH_PLURAL = re.compile(
+    r"\b(?:what|which)\s+(?:(?:are|were)\s+(?:the\s+|some\s+(?:of\s+the\s+)?)?)?"
+    r"(?:[\w’'“”\"-]+\s+){0,3}?([a-z]+)\s+(?:are|were|did|do|does|has|have|had|was|is|should|could|would|will|can|must|may|might|"
+    r"according|that|of|in|for|to|at|by|from|on|\?|$)",
+    re.I,
+)
+_NOT_PLURAL = re.compile(r"(?:ss|us|is|ous|ics|news|sis)$", re.I)
+_DATE = re.compile(r"^\s*(?:and\s+)?when\b|\b(?:what|which)\s+(?:year|month|date|day|time)\b", re.I)
+_NUMBER_Q = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|proportion)\b", re.I)
+_PERSON = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich (?:person|people|official|leader)\b", re.I)
+_PLACE = re.compile(
+    r"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:city|country|countries|place|venue|location)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    kind: str
+    expected_type: str | None = None
+    topic: str = ""  # the question without the words that only ask for a shape ("Summarize", "List")
+
+
+def classify(question: str) -> QuestionForm:
+    """The answer kind and, for factoids, the expected value type of ``question``."""
+    q = question.strip()
+    if _SUMMARY.search(q):
+        return QuestionForm("summary", topic=_without(_SUMMARY, q))
+    if _REASON.search(q) and not _HOW_QUANTITY.search(q):
+        return QuestionForm("reason", topic=q)
+    if _LIST_VERB.search(q):
+        return QuestionForm("list", topic=_without(_LIST_VERB, q))
+    if _COUNTED_PLURAL.search(q) or _asks_for_plural(q):
+        return QuestionForm("list", topic=q)
+    return QuestionForm("factoid", expected_type(q), topic=q)
+
+
+def _without(cue: re.Pattern[str], question: str) -> str:
+    """``question`` with the shape cue removed, or the question itself if nothing would be left."""
+    rest = re.sub(r"\s+", " ", cue.sub(" ", question)).strip(" ,.;:?!")
+    return rest if len(rest.split()) >= 2 else question
+
+
+def expected_type(question: str) -> str | None:
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _DATE.search(question):
+        return "date"
+    if _PERSON.search(question):
+        return "person"
+    if _PLACE.search(question):
+        return "place"
+    return None
+
+
+def _asks_for_plural(question: str) -> bool:
+    """"Which priority actions did ...", "What were the risks ...": the asked-for head noun is plural."""
+    match = _WH_PLURAL.search(question)
+    if not match:
+        return False
+    head = match.group(1)
+    return head.lower().endswith("s") and not _NOT_PLURAL.search(head) and len(head) > 3

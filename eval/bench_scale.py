@@ -1,0 +1,446 @@
+"""``python -m eval.bench_scale`` (or ``python -m eval.bench --scale``): how the assistant scales.
+
+A benchmark, not a test. Figures, all from one run on one machine (compare ratios, not absolutes):
+
+- **ingestion**: wall time of ingesting the bundled corpus and the test PDFs, against one bare
+  ``model.encode`` of the same texts; a no-op re-ingest against the full one;
+- **during ingestion**: question latency while 20 documents are ingested in another thread (max and
+  p95) against idle p95, and the target (2 x idle p95 + one embedding batch);
+- **per size** (``--sizes``, passages; built as ``eval/scale_data.py`` describes): cold first question
+  (derived indexes built at open), ask and retrieval p50/p95, Chroma ANN vs in-memory scan for the
+  sentence search, derived-index update after a one-document write, peak RSS (a fresh process per
+  size), disk; and the textbook pipeline's query p50/p95 over the same passages and vectors.
+
+Writes JSON and a PNG chart to ``eval/out/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+import numpy as np
+
+OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def disk_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _settings(data_dir: Path):
+    from assistant.settings import Settings
+
+    return Settings(data_dir=data_dir, corpus_dir=ROOT / "corpus", chroma_host=None)
+
+
+# --- ingestion figures (real model) ---------------------------------------------------------------
+
+
+def ingestion_figures(base: Path) -> tuple[dict[str, Any], Any]:
+    from assistant.components import build
+    from ingest.pipeline import Ingester
+
+    components = build(_settings(base))
+    embedder, store = components.embedder, components.store
+    embedder.embed_query("warm up")  # model load is not ingestion
+    ingester = Ingester(components.settings, store)
+    files = [ROOT / "corpus", FIXTURES]
+    texts = [p.text for p in ingester.chunker.split(_pages(files))] + _sentences(files)
+
+    def bare_encode() -> float:
+        t0 = time.perf_counter()
+        embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True,
+                              show_progress_bar=False)
+        return time.perf_counter() - t0
+
+    inside = {"s": 0.0}
+    encode = embedder.encode
+
+    def timed_encode(batch_texts, on_batch=None):  # how much of the ingestion is the model
+        t0 = time.perf_counter()
+        try:
+            return encode(batch_texts, on_batch)
+        finally:
+            inside["s"] += time.perf_counter() - t0
+
+    before = bare_encode()  # before and after the ingestion: the machine's load drifts
+    embedder.encode = timed_encode
+    try:
+        full = ingester.sync(files)
+    finally:
+        del embedder.encode
+    bare = (before + bare_encode()) / 2
+    longest = sorted(texts, key=len, reverse=True)[: embedder.batch_size]
+    t0 = time.perf_counter()
+    embedder.model.encode(longest, batch_size=len(longest), show_progress_bar=False)
+    batch = time.perf_counter() - t0
+    noop = ingester.sync([ROOT / "corpus", FIXTURES])
+    figures = {
+        "texts": len(texts), "embedded": full.embedded, "ingest_s": full.seconds, "bare_encode_s": bare,
+        "encode_inside_ingest_s": inside["s"],
+        "ingest_over_encode": full.seconds / bare, "noop_s": noop.seconds,
+        "full_over_noop": full.seconds / noop.seconds,
+        "noop_embedded": noop.embedded, "one_batch_s": batch, "passages": store.count(),
+        "sentences": store.sentences.count(),
+    }
+    return figures, components
+
+
+def _pages(files: list[Path]) -> list:
+    """The pages the ingester reads from ``files`` (unreadable files skipped, as it does)."""
+    from ingest.loaders import LoadError, load
+    from ingest.pipeline import expand
+
+    pages = []
+    for path in expand(files)[0]:
+        try:
+            pages.extend(load(path).pages)
+        except LoadError:
+            pass
+    return pages
+
+
+def _sentences(files: list[Path]) -> list[str]:
+    from assistant.sentences import sentence_spans
+
+    return [page.text[a:b] for page in _pages(files) for a, b in sentence_spans(page.text)]
+
+
+def during_ingestion(components: Any, work: Path, questions: list) -> dict[str, Any]:
+    """Question latency while 20 new documents are ingested in another thread, against idle."""
+    from assistant.service import Assistant
+    from eval.scale_data import Perturber, read_versions
+    from ingest.pipeline import Ingester
+
+    assistant = Assistant(components)
+    for q in questions[:5]:
+        assistant.ask(q.q)
+    idle = []
+    for q in questions[:40]:
+        t0 = time.perf_counter()
+        assistant.ask(q.q)
+        idle.append(time.perf_counter() - t0)
+    folder = work / "twenty"
+    folder.mkdir(parents=True, exist_ok=True)
+    versions = [v for v in read_versions(components.store) if None in v.pages]  # the Markdown documents
+    perturb, rng = Perturber(versions), np.random.default_rng(20)
+    for i in range(20):
+        v = versions[i % len(versions)]
+        (folder / f"doc-{i:02d}.md").write_text(f"# {v.title} {i}\n\n" + perturb(v.pages[None], rng), encoding="utf-8")
+    report: dict[str, Any] = {}
+    ingester = Ingester(components.settings, components.store)
+    worker = threading.Thread(target=lambda: report.update(r=ingester.sync([folder])))
+    busy: list[float] = []
+    worker.start()
+    n = 0
+    while worker.is_alive():
+        q = questions[n % len(questions)]
+        n += 1
+        t0 = time.perf_counter()
+        assistant.ask(q.q)
+        busy.append(time.perf_counter() - t0)
+    worker.join()
+    return {
+        "documents": 20, "added": report["r"].counts["added"], "ingest_s": report["r"].seconds,
+        "questions_during": len(busy), "idle_p95_s": pct(idle, 95), "idle_p50_s": pct(idle, 50),
+        "during_p95_s": pct(busy, 95), "during_max_s": max(busy) if busy else float("nan"),
+        "index_updates": assistant.keyword_index.updates, "index_full_builds": assistant.keyword_index.full_builds,
+    }
+
+
+# --- per size -------------------------------------------------------------------------------------
+
+
+def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
+    """Runs in a fresh process (clean peak RSS): cold first question, warm latencies, update time."""
+    from assistant.components import build
+    from assistant.service import Assistant
+    from eval.dataset import load_questions
+    from ingest.pipeline import Ingester
+
+    questions = [q for q in load_questions() if not q.history]
+    t0 = time.perf_counter()
+    components = build(_settings(data_dir))
+    components.embedder.embed_query("warm up")
+    model_load = time.perf_counter() - t0
+    assistant = Assistant(components)
+    if scan_max is not None:
+        assistant.sentence_index.scan_max = scan_max
+    t0 = time.perf_counter()
+    assistant.keyword_index.state()
+    keyword_open = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    assistant.sentence_index.state()
+    sentence_open = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    assistant.ask(questions[0].q)
+    first_ask = time.perf_counter() - t0
+    for q in questions[1:6]:
+        assistant.ask(q.q)
+    asks, retrievals, stages = [], [], {}
+    for _ in range(repeat):
+        for q in questions:
+            t0 = time.perf_counter()
+            answer = assistant.ask(q.q)
+            asks.append(time.perf_counter() - t0)
+            t = answer.timings
+            retrievals.append(sum(t.get(k, 0.0) for k in ("dense", "keyword", "sentences", "fuse")))
+            for k, v in t.items():
+                stages.setdefault(k, []).append(v)
+    store, vector = components.store, np.asarray(components.embedder.embed_query(questions[0].q), dtype=np.float32)
+    ann = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        store.search_sentences(vector.tolist(), 30)
+        ann.append(time.perf_counter() - t0)
+    note = data_dir.parent / f"note-{data_dir.name}.md"
+    note.write_text("# A note\n\nThe zorblax accord was signed in Reykjavik. It binds the panel to nothing.\n",
+                    encoding="utf-8")
+    t0 = time.perf_counter()
+    Ingester(components.settings, store).sync([note])
+    write_s = time.perf_counter() - t0
+    builds = (assistant.keyword_index.full_builds, assistant.sentence_index.full_builds)
+    t0 = time.perf_counter()
+    assistant.keyword_index.state()
+    keyword_update = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    assistant.sentence_index.state()
+    sentence_update = time.perf_counter() - t0
+    found = bool(assistant.keyword_index.search("zorblax", 1))
+    return {
+        "model_load_s": model_load, "keyword_open_s": keyword_open, "sentence_open_s": sentence_open,
+        "first_ask_s": first_ask, "cold_first_question_s": keyword_open + sentence_open + first_ask,
+        "asks": len(asks), "ask_p50_s": pct(asks, 50), "ask_p95_s": pct(asks, 95),
+        "retrieval_p50_s": pct(retrievals, 50), "retrieval_p95_s": pct(retrievals, 95),
+        "stages_mean_s": {k: float(np.mean(v)) for k, v in stages.items()},
+        "sentence_mode": "scan" if assistant.sentence_index.state().in_memory else "ann",
+        "sentence_ann_p50_s": pct(ann, 50),
+        "write_one_document_s": write_s, "keyword_update_s": keyword_update, "sentence_update_s": sentence_update,
+        "index_update_s": keyword_update + sentence_update, "update_found_new_document": found,
+        "full_builds_after_write": [assistant.keyword_index.full_builds, assistant.sentence_index.full_builds],
+        "full_builds_before_write": list(builds),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def scan_seconds(sentences: int, dim: int, runs: int = 15) -> float:
+    """Median time of the in-memory scan (matrix product + top 30) over ``sentences`` vectors."""
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((sentences, dim), dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    query = matrix[0].copy()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        sims = matrix @ query
+        top = np.argpartition(-sims, 30)[:30]
+        top[np.argsort(-sims[top])]
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def textbook_queries(work: Path, rows: list, embedder: Any, questions: list) -> dict[str, Any]:
+    """The textbook pipeline's top-4 similarity search over the same passages and vectors."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+
+    client = chromadb.PersistentClient(path=str(work / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    store = Chroma(collection_name="textbook", embedding_function=embedder, client=client)
+    for ids, texts, metas, vectors in rows:
+        for start in range(0, len(ids), 5000):
+            store._collection.upsert(
+                ids=ids[start : start + 5000], documents=texts[start : start + 5000],
+                metadatas=metas[start : start + 5000], embeddings=vectors[start : start + 5000],
+            )
+    for q in questions[:5]:
+        store.similarity_search_with_score(q.q, k=4)
+    times = []
+    for q in questions:
+        t0 = time.perf_counter()
+        store.similarity_search_with_score(q.q, k=4)
+        times.append(time.perf_counter() - t0)
+    result = {"query_p50_s": pct(times, 50), "query_p95_s": pct(times, 95), "disk_mb": disk_bytes(work) / 2**20}
+    client.close()
+    return result
+
+
+def one_size(size: int, work: Path, versions: list, embedder: Any, questions: list, repeat: int,
+             scan_max: int | None) -> dict[str, Any]:
+    from assistant.store import Store
+    from eval.scale_data import build_synthetic
+
+    data = work / f"n{size}"
+    store = Store(_settings(data), embedder)
+    rows: list = []
+    original = store.add_passages
+
+    def add_passages(ids, texts, metas, vectors):  # the textbook collection gets the same passages
+        rows.append((list(ids), list(texts), [{k: m[k] for k in ("doc_id", "title", "source")} for m in metas],
+                     np.asarray(vectors)))
+        original(ids, texts, metas, vectors)
+
+    store.add_passages = add_passages  # type: ignore[method-assign]
+    built = build_synthetic(store, versions, size)
+    sentences = store.sentences.count()
+    store.client.close()
+    result: dict[str, Any] = {"size": size, "built": built, "passages": built["passages"], "sentences": sentences}
+    print(f"  {size}: built {built['passages']} passages, {sentences} sentences in {built['seconds']:.0f} s",
+          file=sys.stderr)
+    result["disk_mb"] = disk_bytes(data) / 2**20
+    result["scan_p50_s"] = scan_seconds(sentences, embedder.dimension)
+    cmd = [sys.executable, "-m", "eval.bench_scale", "--child", str(data), "--repeat", str(repeat)]
+    if scan_max is not None:
+        cmd += ["--scan-max", str(scan_max)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child for {size} failed:\n{proc.stderr[-3000:]}")
+    result["assistant"] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["textbook"] = textbook_queries(work / f"tb{size}", rows, embedder, questions)
+    return result
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    ing, dur = result["ingestion"], result["during_ingestion"]
+    lines = [
+        f"ingestion: {ing['texts']} texts, ingest {ing['ingest_s']:.1f} s vs bare encode {ing['bare_encode_s']:.1f} s "
+        f"= {ing['ingest_over_encode']:.2f}x (target <= 1.15x); no-op re-ingest {ing['noop_s']:.2f} s "
+        f"= {ing['full_over_noop']:.0f}x faster (target >= 50x)",
+        f"during ingestion of 20 documents: {dur['questions_during']} questions, "
+        f"max {1000 * dur['during_max_s']:.0f} ms, "
+        f"p95 {1000 * dur['during_p95_s']:.0f} ms vs idle p95 {1000 * dur['idle_p95_s']:.0f} ms "
+        f"(target max <= {1000 * (2 * dur['idle_p95_s'] + ing['one_batch_s']):.0f} ms = 2 x idle p95 + one batch)",
+        "| passages | sentences | cold 1st q | ask p50 / p95 | retrieval p50 / p95 | textbook p50 / p95 "
+        "| sentence scan / ANN | index update | peak RSS | disk (textbook) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in result["sizes"]:
+        a, t = s["assistant"], s["textbook"]
+        lines.append(
+            f"| {s['passages']:,} | {s['sentences']:,} | {a['cold_first_question_s']:.1f} s "
+            f"| {1000 * a['ask_p50_s']:.0f} / {1000 * a['ask_p95_s']:.0f} ms "
+            f"| {1000 * a['retrieval_p50_s']:.0f} / {1000 * a['retrieval_p95_s']:.0f} ms "
+            f"| {1000 * t['query_p50_s']:.0f} / {1000 * t['query_p95_s']:.0f} ms "
+            f"| {1000 * s['scan_p50_s']:.1f} / {1000 * a['sentence_ann_p50_s']:.1f} ms ({a['sentence_mode']}) "
+            f"| {1000 * a['index_update_s']:.0f} ms | {a['peak_rss_mb'] / 1024:.2f} GB "
+            f"| {s['disk_mb'] / 1024:.2f} GB ({t['disk_mb'] / 1024:.2f} GB) |"
+        )
+    return lines
+
+
+def chart(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = result["sizes"]
+    n = [s["passages"] for s in sizes]
+    a = [s["assistant"] for s in sizes]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    ax = axes[0]
+    for key, label in (("ask_p50_s", "ask p50"), ("ask_p95_s", "ask p95"), ("retrieval_p95_s", "retrieval p95")):
+        ax.plot(n, [1000 * x[key] for x in a], marker="o", label=label)
+    for key, label in (("query_p50_s", "textbook p50"), ("query_p95_s", "textbook p95")):
+        ax.plot(n, [1000 * s["textbook"][key] for s in sizes], marker="s", linestyle="--", label=label)
+    ax.set(xscale="log", xlabel="passages", ylabel="ms", title="Question latency")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    ax.plot(n, [x["cold_first_question_s"] for x in a], marker="o", label="cold first question")
+    ax.plot(n, [x["index_update_s"] for x in a], marker="o", label="index update after a write")
+    ax.plot(n, [1000 * s["scan_p50_s"] for s in sizes], marker="^", label="sentence scan (ms)")
+    ax.plot(n, [1000 * x["sentence_ann_p50_s"] for x in a], marker="v", label="sentence ANN (ms)")
+    ax.set(xscale="log", yscale="log", xlabel="passages", ylabel="s (or ms)", title="Open, update, sentence search")
+    ax.legend(fontsize=8)
+    ax = axes[2]
+    ax.plot(n, [x["peak_rss_mb"] / 1024 for x in a], marker="o", label="peak RSS")
+    ax.plot(n, [s["disk_mb"] / 1024 for s in sizes], marker="o", label="disk")
+    ax.plot(n, [s["textbook"]["disk_mb"] / 1024 for s in sizes], marker="s", linestyle="--", label="textbook disk")
+    ax.set(xscale="log", xlabel="passages", ylabel="GB", title="Memory and disk")
+    ax.legend(fontsize=8)
+    fig.suptitle(f"panel-assistant at scale ({result['machine']['cpus']} CPUs, {result['created']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None) -> dict[str, Any]:
+    import torch
+
+    from eval.dataset import load_questions
+    from eval.scale_data import read_versions
+
+    questions = [q for q in load_questions() if not q.history]
+    print("ingesting the corpus and the test PDFs with the real model…", file=sys.stderr)
+    ingestion, components = ingestion_figures(work / "base")
+    print("questions while 20 documents are ingested…", file=sys.stderr)
+    during = during_ingestion(components, work, questions)
+    versions = [v for v in read_versions(components.store) if not v.doc_id.startswith("doc-")]
+    per_size = []
+    for size in sizes:
+        print(f"size {size}…", file=sys.stderr)
+        per_size.append(one_size(size, work, versions, components.embedder, questions, repeat, scan_max))
+    return {
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "how_built": "sizes: copies of the real corpus + test-PDF index; see eval/scale_data.py "
+                     "(copy 0 real; copies: ~1/3 of words swapped for same-length corpus words, "
+                     "vectors = real + N(0, 0.012) noise, re-normalised)",
+        "ingestion": ingestion, "during_ingestion": during, "sizes": per_size,
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                    "load_average_at_end": os.getloadavg()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench_scale", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="passage counts (default 1000,10000,100000)")
+    parser.add_argument("--repeat", type=int, default=1, help="times each question is asked per size (default 1)")
+    parser.add_argument("--scan-max", type=int, default=None, help="override the sentence scan/ANN switch")
+    parser.add_argument("--work-dir", type=Path, default=None, help="keep the indexes here (default: temporary)")
+    parser.add_argument("--out", type=Path, default=OUT / "bench_scale.json")
+    parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.repeat, args.scan_max)))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    with tempfile.TemporaryDirectory(prefix="panel-scale-") as scratch:
+        work = args.work_dir or Path(scratch)
+        result = run(sizes, args.repeat, work, args.scan_max)
+    lines = summary_lines(result)
+    print("\n".join(lines))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    chart(result, args.out.with_suffix(".png"))
+    print(f"Written to {args.out} and {args.out.with_suffix('.png')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

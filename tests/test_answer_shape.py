@@ -1,0 +1,140 @@
+"""The pieces that shape an answer, without a model: question kinds, layout roles, follow-up cues,
+and the evaluation's answer-shape metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import Answer, Citation
+from assistant.conversation import is_follow_up, list_items, retrieval_query
+from assistant.question_kind import classify
+from assistant.sentences import sentence_spans
+from assistant.structure import annotate
+from eval.dataset import parse_item
+from eval.shape import first_sentence, headings_quoted, shape_scores, strip_layout
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What were the nine enablers?", "list"),
+        ("Which priority actions did the panel recommend?", "list"),
+        ("List the areas for potential recommendations.", "list"),
+        ("What principles must digital cooperation be grounded in?", "list"),
+        ("Summarize the panel's main recommendations.", "summary"),
+        ("Give me an overview of the announcement.", "summary"),
+        ("What happened at the second meeting?", "summary"),
+        ("What are the main points of the article?", "summary"),
+        ("Why did Guterres set up the panel?", "reason"),
+        ("How did the panel consult stakeholders?", "reason"),
+        ("How many responses did the call for contributions yield?", "factoid"),
+        ("Who chaired the panel?", "factoid"),
+        ("What did Jack Ma highlight at the second meeting?", "factoid"),
+        ("What is digital cooperation?", "factoid"),
+    ],
+)
+def test_question_kind_from_its_form(question, kind):
+    assert classify(question).kind == kind
+
+
+def test_expected_value_type_and_topic():
+    assert classify("How many responses were there?").expected_type == "number"
+    assert classify("When was the report released?").expected_type == "date"
+    assert classify("Who led the first meeting?").expected_type == "person"
+    assert classify("Which city hosted the meeting?").expected_type == "place"
+    assert classify("Summarize the second meeting.").topic == "the second meeting"
+    assert classify("Summarize.").topic == "Summarize."  # nothing left: the question stays
+
+
+PAGE = """Areas for Potential Recommendations
+
+Panel members identified the following areas:
+
+• Inclusiveness: How can we ensure access? Many ideas came up.
+• Data: Data is the life-blood of the economy.
+
+Next Steps
+
+The Panel has begun drafting its final report."""
+
+
+def test_layout_roles_heading_lead_items_and_sections():
+    spans = sentence_spans(PAGE)
+    roles = [(PAGE[a:b][:20], m["role"], m["section"]) for (a, b), m in zip(spans, annotate(PAGE, spans), strict=True)]
+    assert roles[0][:2] == ("Areas for Potential ", "heading")
+    assert roles[1][1:] == ("lead", "Areas for Potential Recommendations")
+    assert [r[1] for r in roles[2:6]] == ["item", "text", "item", "heading"]
+    assert roles[-1][1:] == ("text", "Next Steps")
+    paras = [m["para"] for m in annotate(PAGE, spans)]
+    assert paras[2] == paras[3]  # an item's second sentence belongs to the item
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Why did Guterres set up the panel?", "And what did Guterres tell the General Assembly about trust?",
+     "So which tech hubs did panel members visit?", "What did the panel members say they hoped for?"],
+)
+def test_questions_that_name_their_subject_are_self_contained(question):
+    assert not is_follow_up(question)
+    assert retrieval_query(question, [("What did Jack Ma say?", "Ma said it. [1]")]) == question
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did she suggest at the second meeting?", "And the second?", "Which one of them concerns trust?",
+     "Why?", "What did the panel say about that?", "How did the article describe the two of them?"],
+)
+def test_pronouns_demonstratives_and_ellipsis_point_back(question):
+    assert is_follow_up(question)
+
+
+def test_follow_up_carries_the_previous_turns_names_after_its_own_words():
+    history = [("Who chaired the panel?", "It was co-chaired by Melinda Gates and Jack Ma. [1]")]
+    query = retrieval_query("What did she suggest at the second meeting?", history)
+    assert query.startswith("What did she suggest at the second meeting?")
+    assert "Melinda Gates" in query and "chair" in query
+
+
+def test_ordinal_follow_up_resolves_against_the_previous_list():
+    answer = "The nine enablers: [1]\n\n1. Leadership and political will: text. [2]\n2. Incentive alignment: more. [3]"
+    assert list_items(answer) == ["Leadership and political will: text.", "Incentive alignment: more."]
+    query = retrieval_query("And the second one?", [("What were the enablers?", answer)])
+    assert "Incentive alignment" in query and "Leadership" not in query
+
+
+def _answer(text: str, citations: list[Citation] | None = None, kind: str = "factoid") -> Answer:
+    return Answer(question="q?", text=text, abstained=False, citations=citations or [], passages=[], query="q?",
+                  kind=kind)
+
+
+def _item(**extra) -> object:
+    base = {"id": "x", "q": "q?", "facts": [["alpha"], ["beta"], ["gamma"]], "evidence": [], "answerable": True}
+    return parse_item({**base, **extra})
+
+
+def test_lead_accuracy_needs_the_facts_in_the_first_sentence():
+    item = _item(kind="factoid", facts=[["alpha"]])
+    assert shape_scores(item, _answer("Alpha is here. [1] Beta. [2]"))["lead_ok"] is True
+    assert shape_scores(item, _answer("Beta first. [1] Then alpha. [2]"))["lead_ok"] is False
+
+
+def test_list_completeness_and_summary_coverage():
+    listed = _answer("The list: [1]\n\n- alpha one [2]\n- beta two [3]", kind="list")
+    assert shape_scores(_item(kind="list"), listed)["list_share"] == pytest.approx(2 / 3)
+    summary = _answer("**Doc**\n\n- alpha [1]\n- gamma [2]", kind="summary")
+    assert shape_scores(_item(kind="summary", min_facts=2), summary)["summary_ok"] is True
+    assert shape_scores(_item(kind="summary"), summary)["summary_ok"] is False  # default: every group
+
+
+def test_layout_is_not_part_of_the_text_read():
+    text = "**Title**\n\n- First point here. [1]\n2. Second one. [2]"
+    assert strip_layout(text).strip() == "First point here. [1]\nSecond one. [2]"
+    assert first_sentence(text) == "First point here."
+
+
+def test_quoted_heading_is_counted():
+    passage = "Next Steps\n\nThe Panel has begun drafting."
+    heading = Citation(1, "d", "T", "s", None, "p", passage, "Next Steps", (0, 10))
+    body = Citation(2, "d", "T", "s", None, "p", passage, "The Panel has begun drafting.", (12, 41))
+    assert headings_quoted(_answer("Next Steps [1]", [heading])) == 1
+    assert headings_quoted(_answer("The Panel has begun drafting. [2]", [body])) == 0

@@ -1,0 +1,237 @@
+"""CSS and the one small script of the UI (passed to ``launch(css=..., head=...)``)."""
+
+from __future__ import annotations
+
+CSS = """
+#status-line { font-size: 0.9em; color: var(--body-text-color-subdued); }
+#status-line p { margin: 0; }
+.offscreen { position: absolute !important; left: -10000px !important; width: 1px !important;
+  height: 1px !important; overflow: hidden !important; }
+.question { white-space: pre-wrap; }
+.queued-note { font-size: 0.8em; opacity: 0.8; margin-top: 0.2em; }
+.answer { line-height: 1.55; }
+.answer p { margin: 0 0 0.5em 0; }
+.answer p:last-child { margin-bottom: 0; }
+.answer ul, .answer ol { margin: 0.2em 0 0.5em 1.3em; padding: 0; }
+.answer li { margin: 0.15em 0; }
+.answer .md-head { margin-top: 0.6em; }
+.answer .cursor { opacity: 0.6; }
+.answer .waiting { color: var(--body-text-color-subdued); font-style: italic; }
+.cite { white-space: nowrap; }
+a.cite-link {
+  display: inline-block; min-width: 1.4em; padding: 0 0.35em; margin: 0 0.1em;
+  border-radius: 0.6em; background: #dbeafe; color: #1e3a8a !important; font-weight: 600;
+  font-size: 0.85em; text-align: center; text-decoration: none !important; cursor: pointer;
+}
+a.cite-link:hover, a.cite-link:focus { background: #93c5fd; }
+.query-note { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 0.4em; }
+.scope-chip {
+  display: inline-block; font-size: 0.78em; font-weight: 600; color: #065f46; background: #d1fae5;
+  border: 1px solid #6ee7b7; border-radius: 999px; padding: 0.05em 0.6em; margin-bottom: 0.4em;
+  max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+}
+.answer.abstained {
+  border-left: 4px solid #d97706; background: rgba(217, 119, 6, 0.10); padding: 0.5em 0.8em; border-radius: 4px;
+}
+.abstain-title, .stopped-title {
+  font-weight: 700; color: #b45309; text-transform: uppercase; letter-spacing: 0.03em; font-size: 0.85em;
+}
+.answer.stopped { border-left: 4px solid #9ca3af; padding-left: 0.7em; }
+.stopped-title { color: #4b5563; }
+.abstain-hint { font-size: 0.85em; margin-top: 0.3em; color: var(--body-text-color-subdued); }
+.chat-busy { font-size: 0.85em; color: #1e3a8a; background: #eff6ff; border-radius: 6px; padding: 0.3em 0.6em; }
+#chat-status { min-height: 0; }
+.upload-status { font-size: 0.9em; padding: 0.45em 0.7em; border-radius: 6px; background: #eff6ff; color: #1e3a8a;
+  min-height: 2.4em; }
+.upload-status.idle { background: transparent; color: var(--body-text-color-subdued); }
+#upload-status { min-height: 2.6em; position: relative; }
+
+#sources-panel { max-height: 72vh; overflow-y: auto; padding-right: 0.3em; overscroll-behavior: contain; }
+.sources-empty { color: var(--body-text-color-subdued); font-size: 0.92em; padding: 0.5em 0; }
+.turn-tabs { display: flex; flex-wrap: wrap; gap: 0.3em; position: sticky; top: 0; z-index: 2; padding: 0.2em 0 0.4em;
+  background: var(--block-background-fill, var(--background-fill-primary)); }
+.turn-tab { border: 1px solid var(--block-border-color); border-radius: 6px; padding: 0.1em 0.55em;
+  font-size: 0.85em; background: var(--background-fill-secondary); cursor: pointer; }
+.turn-tab.active { background: #2563eb; color: white; border-color: #2563eb; }
+.turn-sources { display: none; margin-bottom: 1.2em; }
+.turn-sources.active { display: block; }
+.turn-head { font-weight: 600; margin: 0.4em 0; color: var(--body-text-color-subdued); font-size: 0.92em; }
+.turn-num {
+  display: inline-block; background: var(--neutral-200); color: #111827; border-radius: 4px; padding: 0 0.35em;
+}
+.cite-card, .match-card {
+  border: 1px solid var(--block-border-color); border-radius: 8px; padding: 0.6em 0.8em; margin: 0.5em 0;
+  background: var(--block-background-fill); transition: box-shadow 0.3s, border-color 0.3s;
+}
+.cite-card.targeted {
+  border-color: #2563eb; box-shadow: 0 0 0 3px rgba(37, 99, 235, 0.55); background: rgba(37, 99, 235, 0.07);
+}
+.match-card { border-style: dashed; opacity: 0.9; }
+.matches-label {
+  display: inline-block; font-weight: 700; color: #b45309; font-size: 0.82em; text-transform: uppercase;
+  letter-spacing: 0.03em; margin: 0.2em 0;
+}
+.card-head { font-weight: 600; margin-bottom: 0.3em; }
+.card-head .num { color: #2563eb; }
+.card-head .page {
+  font-weight: 500; font-size: 0.85em; background: var(--neutral-200); color: #111827; border-radius: 4px;
+  padding: 0 0.35em; margin-left: 0.3em; white-space: nowrap;
+}
+.quote { font-size: 0.92em; line-height: 1.5; }
+.quote .ctx, .passage { color: var(--body-text-color-subdued); }
+.passage { font-size: 0.88em; line-height: 1.5; margin-top: 0.3em; }
+mark.support { background: #fde68a; color: #111827; padding: 0 0.1em; border-radius: 2px; }
+details.full-passage { margin-top: 0.35em; font-size: 0.88em; }
+details.full-passage summary { cursor: pointer; color: #2563eb; }
+.card-foot { display: flex; align-items: center; justify-content: space-between; gap: 0.5em; margin-top: 0.4em;
+  flex-wrap: wrap; }
+button.view-source { font-size: 0.82em; border: 1px solid #2563eb; color: #1d4ed8; background: #eff6ff;
+  border-radius: 6px; padding: 0.15em 0.6em; cursor: pointer; }
+button.view-source:hover { background: #dbeafe; }
+.card-source { font-size: 0.78em; color: var(--body-text-color-subdued); font-family: monospace; }
+.inline-card { margin-top: 0.6em; }
+.inline-card .inline-close { float: right; border: none; background: transparent; cursor: pointer; font-size: 0.9em; }
+
+.viewer-backdrop { position: fixed; inset: 0; z-index: 1000; background: rgba(15, 23, 42, 0.55);
+  display: flex; align-items: center; justify-content: center; padding: 2vh 2vw; }
+.viewer-backdrop.closed { display: none; }
+.viewer { background: var(--background-fill-primary, white); color: var(--body-text-color); border-radius: 10px;
+  width: min(1250px, 96vw); max-height: 96vh; display: flex; flex-direction: column; overflow: hidden;
+  box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35); }
+.viewer-head { display: flex; justify-content: space-between; align-items: center; gap: 1em; padding: 0.6em 1em;
+  border-bottom: 1px solid var(--block-border-color); font-weight: 600; }
+.viewer-close { border: 1px solid var(--block-border-color); border-radius: 6px; padding: 0.2em 0.7em;
+  background: var(--background-fill-secondary); cursor: pointer; white-space: nowrap; }
+.viewer-body { display: flex; gap: 1em; padding: 0.8em 1em; overflow: auto; }
+.viewer-page { flex: 3; margin: 0; min-width: 0; }
+.viewer-page img { width: 100%; height: auto; border: 1px solid var(--block-border-color); }
+.viewer-page figcaption { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 0.3em; }
+.viewer-text { flex: 3; line-height: 1.6; white-space: normal; }
+.viewer-quote { flex: 1; min-width: 220px; position: sticky; top: 0; align-self: flex-start; }
+.viewer-label { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.03em; color: #b45309; font-weight: 700; }
+.viewer-quote blockquote { margin: 0.4em 0; padding: 0.4em 0.7em; border-left: 4px solid #facc15;
+  background: #fefce8; color: #111827; }
+.notice { padding: 0.5em 0.8em; border-radius: 6px; border: 1px solid var(--block-border-color); margin: 0.3em 0; }
+.notice.error { border-color: #dc2626; background: rgba(220, 38, 38, 0.08); }
+.notice.ok { border-color: #16a34a; background: rgba(22, 163, 74, 0.08); }
+.sync-report { margin-bottom: 0.5em; }
+.sync-report ul { margin: 0.2em 0 0.4em 1.2em; padding: 0; }
+.sync-report li { margin: 0.15em 0; }
+.sync-report li.failed { color: #dc2626; }
+.sync-summary { font-size: 0.85em; color: var(--body-text-color-subdued); }
+
+@media (max-width: 768px) {
+  .viewer-body { flex-direction: column-reverse; padding: 0.5em; }
+  .viewer-quote { position: static; min-width: 0; }
+  .viewer-head { font-size: 0.9em; }
+  #sources-panel { max-height: none; }
+}
+"""
+
+#: Citations, the sources panel's answer switcher and the source viewer. Every handler is delegated
+#: from the document, so it keeps working when Gradio re-renders the chat or the panel.
+HEAD = """
+<script>
+(function () {
+  if (window.__panelUI) { return; }
+  window.__panelUI = true;
+  var phone = function () { return window.matchMedia('(max-width: 768px)').matches; };
+  var panel = function () { return document.getElementById('sources-panel'); };
+
+  function activate(turn) {
+    var p = panel();
+    if (!p || !turn) { return; }
+    p.querySelectorAll('.turn-sources').forEach(function (s) {
+      s.classList.toggle('active', s.getAttribute('data-turn') === String(turn));
+    });
+    p.querySelectorAll('.turn-tab').forEach(function (t) {
+      t.classList.toggle('active', t.getAttribute('data-turn') === String(turn));
+    });
+  }
+
+  // Scrolls the sources panel, and nothing else, so the card is in view.
+  function reveal(card) {
+    var p = panel();
+    if (!p || !card) { return; }
+    var top = card.getBoundingClientRect().top - p.getBoundingClientRect().top;
+    p.scrollTop = Math.max(0, p.scrollTop + top - 40);
+  }
+
+  function openInPlace(link, card) {
+    var turn = link.closest('.turn') || link.parentElement;
+    var id = 'inline-' + card.id;
+    var open = turn.querySelector('[data-for="' + card.id + '"]');
+    turn.querySelectorAll('.inline-card').forEach(function (c) { c.remove(); });
+    if (open) { return; }  // a second tap closes it
+    var copy = card.cloneNode(true);
+    copy.id = id;
+    copy.setAttribute('data-for', card.id);
+    copy.classList.add('inline-card', 'targeted');
+    var close = document.createElement('button');
+    close.className = 'inline-close';
+    close.type = 'button';
+    close.textContent = 'Close ✕';
+    copy.insertBefore(close, copy.firstChild);
+    turn.appendChild(copy);
+  }
+
+  function showSource(key) {
+    var box = document.querySelector('#source-key textarea, #source-key input');
+    var button = document.getElementById('source-open');
+    if (!box || !button) { return; }
+    box.value = key;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    setTimeout(function () { button.click(); }, 60);
+  }
+
+  document.addEventListener('click', function (event) {
+    var t = event.target;
+    if (!t || !t.closest) { return; }
+    var link = t.closest('a.cite-link');
+    if (link) {
+      event.preventDefault();
+      event.stopPropagation();
+      var id = link.getAttribute('data-target') || (link.getAttribute('href') || '').replace(/^#/, '');
+      var card = id ? document.getElementById(id) : null;
+      if (!card) { return; }
+      if (phone()) { openInPlace(link, card); return; }
+      activate(link.getAttribute('data-turn') || card.getAttribute('data-turn'));
+      document.querySelectorAll('.cite-card.targeted').forEach(function (c) { c.classList.remove('targeted'); });
+      card.classList.add('targeted');
+      reveal(card);
+      return;
+    }
+    if (t.closest('.inline-close')) { var c = t.closest('.inline-card'); if (c) { c.remove(); } return; }
+    var tab = t.closest('.turn-tab');
+    if (tab) { activate(tab.getAttribute('data-turn')); return; }
+    var view = t.closest('button.view-source');
+    if (view) { event.preventDefault(); showSource(view.getAttribute('data-key')); return; }
+    if (t.closest('.viewer-close') || t.classList.contains('viewer-backdrop')) {
+      var b = t.closest('.viewer-backdrop');
+      if (b) { b.classList.add('closed'); }
+      return;
+    }
+    var bubble = t.closest('#chatbot .turn');
+    if (bubble && !phone()) { activate(bubble.getAttribute('data-turn')); }
+  }, true);
+
+  // On a phone the conversation list starts closed (it would cover the chat); its tab opens it.
+  var poll = setInterval(function () {
+    var bar = document.getElementById('conv-sidebar');
+    if (!bar) { return; }
+    clearInterval(poll);
+    if (phone() && bar.classList.contains('open')) {
+      var toggle = bar.querySelector('.toggle-button');
+      if (toggle) { toggle.click(); }
+    }
+  }, 100);
+  setTimeout(function () { clearInterval(poll); }, 30000);
+
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape') {
+      document.querySelectorAll('.viewer-backdrop').forEach(function (b) { b.classList.add('closed'); });
+    }
+  });
+})();
+</script>
+"""
