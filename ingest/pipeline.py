@@ -14,6 +14,7 @@ never pruned. Each file is committed on its own, so an interrupted run keeps wha
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -32,6 +33,8 @@ from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import LoadedDocument, LoadError, content_hash, read_bytes
 from ingest.parse_worker import ParseWorker
 from ingest.writer_lock import WriterLock
+
+log = logging.getLogger(__name__)
 
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
 #: unchanged (2: sentences carry their layout role, section and paragraph).
@@ -211,6 +214,11 @@ class Ingester:
                     outcome = self._sync_file(path, key, records, progress)
                 except LoadError as exc:
                     outcome = FileOutcome(key, "failed", reason=exc.reason)
+                except StoreUnavailableError:
+                    raise
+                except Exception as exc:  # a bug or a store error on one file: the run goes on, unseen rows stay hidden
+                    log.exception("ingesting %s failed", key)
+                    outcome = FileOutcome(key, "failed", reason=f"could not be processed ({exc.__class__.__name__})")
                 report.outcomes.append(outcome)
         if prune and folders:
             seen = {source_key(f) for f in files}
