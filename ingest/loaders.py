@@ -235,7 +235,7 @@ def _read_pdf(path: Path, data: bytes, max_pages: int | None = None) -> tuple[st
         raise
     except LimitReachedError as exc:
         raise LoadError(
-            path, "refused: a compressed stream in it expands beyond the safety limit (a decompression bomb?)"
+            path, "a compressed stream in it expands beyond the safety limit (a decompression bomb?); skipped"
         ) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise LoadError(path, f"not a readable PDF: corrupt or truncated ({exc.__class__.__name__})") from exc
