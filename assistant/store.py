@@ -382,22 +382,11 @@ class Store:
     def search_sentences(
         self, query_embedding: Sequence[float], n: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, str, dict[str, Any], float]]:
-        """Chroma's approximate nearest sentences: (id, text, metadata, cosine similarity)."""
+        """Chroma's approximate nearest sentences (of live versions): (id, text, metadata, cosine similarity)."""
         count = self.sentences.count()
-        live = self.live_versions()
-        if count == 0 or not live:
+        if count == 0:
             return []
-        got = self.sentences.query(
-            query_embeddings=[list(query_embedding)], n_results=min(n, count), where=_visible(where, live),
-            include=["metadatas", "documents", "distances"],
-        )
-        return [
-            (i, d or "", m or {}, 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
-            )
-            if self.is_live(m or {}, live)
-        ]
+        return self._query_visible(self.sentences, query_embedding, min(n, count), where)
 
     def all_passages(
         self, where: dict[str, Any] | None = None, with_text: bool = True, live_only: bool = True
@@ -422,22 +411,36 @@ class Store:
         self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[StoredPassage]:
         count = self.passages.count()
-        live = self.live_versions()
-        if count == 0 or not live:
+        if count == 0:
             return []
-        got = self.passages.query(
-            query_embeddings=[list(query_embedding)],
-            n_results=min(k, count),
-            where=_visible(where, live),
-            include=["metadatas", "documents", "distances"],
-        )
-        return [
-            StoredPassage(i, d or "", m or {}, 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+        rows = self._query_visible(self.passages, query_embedding, min(k, count), where)
+        return [StoredPassage(i, d, m, sim) for i, d, m, sim in rows]
+
+    def _query_visible(
+        self, collection: Any, query_embedding: Sequence[float], n: int, where: dict[str, Any] | None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """Nearest rows of versions a record names. Orphans are rare (a killed run), so the query runs
+        unfiltered first and only when it met one again with the live versions as a filter."""
+        live = self.live_versions()
+        if not live:
+            return []
+
+        def query(filter_: dict[str, Any] | None) -> list[tuple[str, str, dict[str, Any], float]]:
+            got = collection.query(
+                query_embeddings=[list(query_embedding)], n_results=n, where=filter_,
+                include=["metadatas", "documents", "distances"],
             )
-            if self.is_live(m or {}, live)
-        ]
+            return [
+                (i, d or "", m or {}, 1.0 - float(dist))
+                for i, d, m, dist in zip(
+                    got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+                )
+            ]
+
+        rows = query(where)
+        if all(self.is_live(m, live) for _, _, m, _ in rows):
+            return rows
+        return [r for r in query(_visible(where, live)) if self.is_live(r[2], live)]
 
     def count(self) -> int:
         return self.passages.count()
