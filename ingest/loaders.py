@@ -234,9 +234,11 @@ def _read_pdf(path: Path, data: bytes, max_pages: int | None = None) -> tuple[st
     except LoadError:
         raise
     except LimitReachedError as exc:
-        raise LoadError(
-            path, "a compressed stream in it expands beyond the safety limit (a decompression bomb?); skipped"
-        ) from exc
+        if "decompress" in str(exc).lower():
+            why = "a compressed stream in it expands beyond the safety limit (a decompression bomb?); skipped"
+        else:
+            why = f"exceeds the PDF reader's safety limits ({str(exc).rstrip('.')}); skipped"
+        raise LoadError(path, why) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise LoadError(path, f"not a readable PDF: corrupt or truncated ({exc.__class__.__name__})") from exc
     except Exception as exc:
