@@ -18,8 +18,14 @@ _ABBREVIATIONS = {
     "etc", "inc", "ltd", "co", "corp", "dept", "fig", "approx", "est", "e.g", "i.e", "u.s", "u.k",
     "u.n", "op", "cit", "al", "vol", "pp", "art", "para", "jan", "feb", "mar", "apr", "jun",
     "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    # German
+    "vgl", "bzw", "ca", "evtl", "ggf", "inkl", "usw", "nr", "abs", "kap", "hr", "fr", "jh", "bspw", "sog",
 }
-_CLOSERS = "\"'”’)]»"
+# A day number before a month is an ordinal, not a sentence end ("am 3. Oktober", "the 3. March").
+_MONTHS = re.compile(
+    r"(?:Jan|Feb|Mär|Mar|Apr|Mai|May|Jun|Jul|Aug|Sep|Okt|Oct|Nov|Dez|Dec)[a-zä]*\b"
+)
+_CLOSERS = "\"'”’)]»“"  # “ closes a German quotation („...“); in English it follows a space, never a stop
 _BOUNDARY = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?=\s+\S)")
 _NEXT_START = re.compile(r"\s+([\"“‘'(\[«]*)(\S)")
 
@@ -73,6 +79,8 @@ def _is_boundary(text: str, punct_start: int, cut: int, end: int) -> bool:
         return False  # an initial: "Marites N. Sison"
     if token.isdigit() and punct_start - len(token) <= _line_start(text, punct_start):
         return False  # a list number at the start of a line: "1. Leadership"
+    if token.isdigit() and len(token) <= 2 and _MONTHS.match(text, nxt.start(2)):
+        return False
     return True
 
 

@@ -119,7 +119,7 @@ class Assistant:
             timings=timings, query=query, backend=self.backend, confidence=round(confidence, 4),
             signals={name: round(value, 4) for name, value in signals.as_dict().items()}, kind=form.kind,
         )
-        if not question or not retrieval.passages or not self.abstention.answers(signals, confidence):
+        if not question or not retrieval.passages or not self.abstention.answers(signals, confidence, focus):
             answer.abstained = True
             answer.abstention_reason = why_not(focus, signals, form.expected_type)
             answer.text = f"{NOT_COVERED} {answer.abstention_reason}".strip()

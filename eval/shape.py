@@ -26,7 +26,7 @@ from assistant.text import words
 from eval.dataset import Question
 
 _MARKERS = re.compile(r"\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
-_LINE_DECOR = re.compile(r"^\s*(?:[-*•]\s+|\d{1,2}[.)]\s+|#+\s+)", re.M)
+_LINE_DECOR = re.compile(r"^[ \t]*(?:[-*•]\s+|\d{1,2}[.)]\s+|#+\s+)", re.M)
 _TITLE_LINE = re.compile(r"^\*\*.*\*\*[ \t]*$", re.M)
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})

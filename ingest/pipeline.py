@@ -37,8 +37,9 @@ from ingest.writer_lock import WriterLock
 log = logging.getLogger(__name__)
 
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
-#: unchanged (2: sentences carry their layout role, section and paragraph).
-INDEX_FORMAT = 2
+#: unchanged (2: sentences carry their layout role, section and paragraph; 3: German abbreviations,
+#: ordinal dates and „…“ quotations split as sentences).
+INDEX_FORMAT = 3
 
 STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")
 

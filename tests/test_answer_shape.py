@@ -138,3 +138,19 @@ def test_quoted_heading_is_counted():
     body = Citation(2, "d", "T", "s", None, "p", passage, "The Panel has begun drafting.", (12, 41))
     assert headings_quoted(_answer("Next Steps [1]", [heading])) == 1
     assert headings_quoted(_answer("The Panel has begun drafting. [2]", [body])) == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown", "decisive"),
+    [
+        ("What did Jack Ma say about cryptocurrency?", ["cryptocurrency"], ["cryptocurrency"]),
+        ("What did Guterres say about 5G networks?", ["5G"], ["5G"]),
+        ("What did Ma say about the link between size and duty?", ["link"], []),  # short: maybe a paraphrase
+        ("Which idea about access recalled the warning?", ["recalled"], []),  # inflected: a verb
+        ("Within what time frame was the panel expected to deliver?", ["deliver"], []),  # no topic slot
+    ],
+)
+def test_only_an_unknown_topic_that_reads_as_terminology_decides(question, unknown, decisive):
+    from assistant.answering.abstention import missing_topic
+
+    assert missing_topic(question, unknown) == decisive

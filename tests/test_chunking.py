@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
+
+import pytest
 
 from assistant.sentences import sentence_spans
 from ingest.chunking import SentenceChunker, whitespace_tokens
@@ -90,3 +93,26 @@ def test_real_tokenizer_keeps_chunks_within_the_model_window(components):
     chunks = SentenceChunker(embedder.count_tokens, max_tokens=200, overlap=1).split(doc.pages)
     for c in chunks:
         assert embedder.count_tokens([c.text])[0] <= embedder.max_tokens - 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Die Sitzung fand am 3. Oktober 2018 statt. Sie dauerte zwei Tage (vgl. Abschnitt 2).",
+         ["Die Sitzung fand am 3. Oktober 2018 statt.", "Sie dauerte zwei Tage (vgl. Abschnitt 2)."]),
+        ("Er sagte: „Wir müssen mutig sein.“ Danach begann die Diskussion.",
+         ["Er sagte: „Wir müssen mutig sein.“", "Danach begann die Diskussion."]),
+        ("Technologien, z. B. KI, d. h. Software, u. a. Roboter. Siehe Kap. 4.",
+         ["Technologien, z. B. KI, d. h. Software, u. a. Roboter.", "Siehe Kap. 4."]),
+    ],
+)
+def test_german_abbreviations_dates_and_quotations(text, expected):
+    assert [text[a:b] for a, b in sentence_spans(text)] == expected
+
+
+def test_splitter_on_the_segmentation_gold_file():
+    """The hand-split paragraphs of eval/segmentation-gold.jsonl (see eval/segmentation.py)."""
+    from eval.segmentation import GOLD, _regex, score
+
+    items = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert score(_regex, items)["f1"] >= 0.95

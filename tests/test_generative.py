@@ -392,3 +392,13 @@ def test_chat_model_from_settings_uses_the_llm_settings():
 def test_split_generated_with_markers_first():
     sents = split_generated("[1] Gates and Ma lead the panel. [2] It met in New York.")
     assert [(s.text, s.markers) for s in sents] == [("Gates and Ma lead the panel.", [1]), ("It met in New York.", [2])]
+
+
+def test_the_question_kind_shapes_the_prompt():
+    """A list or summary question asks the model for lines; a factoid for the answer first."""
+    from assistant.answering.generative import build_messages
+
+    listed = build_messages("What were the nine enablers?", [], 5, kind="list")[0].content
+    factoid = build_messages("Who chaired the panel?", [], 5, kind="factoid")[0].content
+    assert "one per line starting with '- '" in listed and "- " not in factoid.split("4.")[1].split("\n")[0]
+    assert "Answer in the first sentence" in factoid

@@ -3,14 +3,16 @@
 No language model, so nothing can be invented: every quoted text is a span of the passage its
 ``[n]`` points at. What is quoted and how it is laid out depends on the question's kind
 (``assistant.question_kind``):
-- factoid: the best answer unit first; another (up to ``max_sentences``) only when it adds a term
-  the question asks about that those before it lack;
+- factoid: the best answer unit first; another (up to ``max_sentences``) only when it scores close
+  behind and adds a term the question asks about, or is nearly as similar to the question;
 - reason: the unit holding the reason, with its continuation (a quotation, an announced sentence),
   then others as for a factoid;
 - list: the lead-in and its items as a Markdown list, each item cited (up to ``max_items``); when no
   stored list answers, the best units as for a factoid;
 - summary: up to ``summary_units`` units chosen for relevance and diversity (maximal marginal
-  relevance over terms and sections), grouped under their document's title.
+  relevance over terms and sections) from the documents that answer best ("summarize the first
+  meeting" is about one document, "the main recommendations" may span several), grouped under their
+  document's title.
 Units come from ``UnitBuilder`` (a sentence plus what it announces); without one, single sentences.
 """
 
@@ -25,10 +27,12 @@ from assistant.answering.units import Quote, Unit, UnitBuilder
 from assistant.text import query_terms
 
 MARGIN = 0.2  # a further unit must score within this of the best one
-LIST_MARGIN = 0.2  # how far below the best sentence a list's lead-in or item may rank and still be the answer
+LIST_MARGIN = 0.1  # how far below the best sentence a list's lead-in or item may rank and still be the answer
 SAME_TERMS = 0.8  # share of terms above which two sentences say the same thing
 MMR_LAMBDA = 0.7  # summary: relevance against novelty
 SECTION_PENALTY = 0.15  # summary: a second unit from an already quoted section counts as less new
+SUMMARY_DOC_MARGIN = 0.1  # a summary draws on documents whose best sentence is this close to the best one
+ANNOUNCES_WORDS = 8  # a sentence this short that ends its paragraph ("... are summarized below.") says nothing
 
 
 class ExtractiveAnswerer:
@@ -75,16 +79,17 @@ class ExtractiveAnswerer:
         return self.units.build(anchor, with_items=with_items)
 
     def _best_units(self, scored: list[ScoredSentence], asked: set[str], limit: int) -> list[Unit]:
-        """The best unit, then others close behind that add an asked-for term it lacks; best first."""
+        """The best unit, then others close behind that add an asked-for term or are nearly as similar
+        to the question (a second fact of the answer); best first."""
         chosen: list[Unit] = []
         covered: set[str] = set()
-        best = scored[0].score
+        best = scored[0]
         for cand in scored:
-            if len(chosen) >= limit or cand.score < best - MARGIN:
+            if len(chosen) >= limit or cand.score < best.score - MARGIN:
                 break
             if any(_same(cand, u.anchor) or _inside(cand, u) for u in chosen):
                 continue
-            if chosen and not (cand.terms & asked) - covered:
+            if chosen and not (cand.terms & asked) - covered and cand.similarity < best.similarity - MARGIN / 3:
                 continue
             unit = self._unit(cand)
             if unit and unit.quotes:
@@ -110,7 +115,11 @@ class ExtractiveAnswerer:
 
     def _summary(self, scored: list[ScoredSentence]) -> list[Unit]:
         """Maximal marginal relevance over the candidates: relevant, and unlike what is chosen."""
-        pool = [s for s in scored if s.row is None or s.row.role != "lead"][:40]
+        best_of: dict[str, float] = {}
+        for s in scored:
+            best_of.setdefault(s.passage.doc_id, s.score)
+        docs = {d for d, best in best_of.items() if best >= scored[0].score - SUMMARY_DOC_MARGIN}
+        pool = [s for s in scored if s.passage.doc_id in docs and len(s.text.split()) > ANNOUNCES_WORDS][:40]
         if not pool:
             return []
         top, low = pool[0].score, min(s.score for s in pool)
@@ -127,8 +136,8 @@ class ExtractiveAnswerer:
             pool.remove(pick)
             if any(_same(pick, u.anchor) or _inside(pick, u) for u in chosen):
                 continue
-            unit = self._unit(pick)
-            if unit and unit.quotes:
+            unit = self._unit(pick, with_items=True)
+            if unit and unit.quotes and (unit.items or not unit.quotes[-1].text.rstrip().endswith(":")):
                 chosen.append(unit)
         return chosen
 
@@ -214,9 +223,16 @@ def compose_summary(units: list[Unit]) -> Draft:
     for doc_units in by_doc.values():
         doc_units.sort(key=lambda u: u.anchor.position)
         title = doc_units[0].anchor.passage.title
-        bullets = "\n".join(f"- {cites.cite(u.quotes)}" for u in doc_units)
+        bullets = "\n".join(_summary_lines(u, cites) for u in doc_units)
         blocks.append(f"**{_escape(title)}**\n\n{bullets}")
     return cites.draft("\n\n".join(blocks))
+
+
+def _summary_lines(unit: Unit, cites: _Citations) -> str:
+    """A unit as a bullet; a lead-in's items as bullets nested under it."""
+    lines = [f"- {cites.cite(unit.quotes)}"]
+    lines.extend(f"  - {item.text} {cites.marker(item)}" for item in unit.items)
+    return "\n".join(lines)
 
 
 def _escape(title: str) -> str:

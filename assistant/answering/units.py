@@ -7,7 +7,8 @@ the scored sentence extended with what it announces, built from the layout roles
 - an open quotation is followed to its closing mark (same paragraph);
 - a lead-in that ends in a colon brings its list items (each item's first sentence), or, when no
   list follows, the next sentence;
-- a short sentence (``SHORT_WORDS`` words or fewer) that does not end its paragraph brings the next.
+- a short sentence (``SHORT_WORDS`` words or fewer) that does not end its paragraph brings the next;
+- so does a sentence whose next one leans back on it ("This will require ...", "These include ...").
 Headings are never units. Every piece is a ``Quote``: verbatim text of one passage with its span,
 so a citation still checks ``passage.text[span] == text``; a run that no stored passage holds whole
 is cut into per-sentence quotes, each in a passage that does hold it.
@@ -15,6 +16,7 @@ is cut into per-sentence quotes, each in a passage that does hold it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from assistant.answer import Passage
@@ -27,6 +29,8 @@ from assistant.structure import is_item_start, strip_item_marker
 SHORT_WORDS = 8  # a sentence this short that does not end its paragraph usually announces the next
 MAX_CONTINUATION = 6  # sentences a quotation may run on for
 _OPEN, _CLOSE = "“", "”"
+#: A sentence opening with these leans on the one before it ("This will require ...", "These include ...").
+_REFERS_BACK = re.compile(r"(?:This|These|Such|That|Those)\b(?!\s+(?:year|week|month|day|is how)\b)")
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,8 @@ def _needs_more(run: list[SentenceRow], nxt: SentenceRow) -> bool:
     if nxt.role in ("heading", "item"):
         return False
     same_para = nxt.para == last.para
+    if same_para and len(run) == 1 and _REFERS_BACK.match(nxt.text):
+        return True  # "This will require ...": the next sentence says what this one is about
     text = " ".join(r.text for r in run)
     if same_para and (text.count(_OPEN) > text.count(_CLOSE) or text.count('"') % 2 == 1):
         return True  # a quotation still open
