@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated between chunks.")
     batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
 
+    # --- ingestion limits and safety ---------------------------------------------------
+    parse_timeout: float = Field(60.0, gt=0, description="Seconds one file may take to read before it is skipped.")
+    max_pages: int = Field(5000, ge=1, description="PDFs with more pages are refused before they are read.")
+    max_upload_mb: float = Field(50.0, gt=0, description="Uploads larger than this are refused before being written.")
+    writer_wait: float = Field(
+        600.0, ge=0, description="Seconds an ingestion waits for another one on the same index before giving up."
+    )
+    writer_lease: float = Field(
+        60.0, ge=5, description="Server mode: seconds a writer's lease lasts unless renewed."
+    )
+    store_retries: int = Field(3, ge=0, le=10, description="Retries, with backoff, when the store is unreachable.")
+
     # --- answering ---------------------------------------------------------------------
     k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
     backend: Literal["extractive", "generative"] = Field("extractive")

@@ -13,6 +13,8 @@ download a model on first use, which fails offline.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.embedding import Embedder
+from assistant.outage import Retrying, StoreUnavailableError, retrying
 from assistant.settings import Settings
+
+__all__ = ["IndexMismatchError", "SourceRecord", "Store", "StoreUnavailableError", "StoredPassage"]
 
 _PAGE_SIZE = 5000  # rows per Chroma get() when reading everything back
 REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
@@ -79,9 +84,12 @@ def make_client(settings: Settings):
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        where = f"{settings.chroma_host}:{settings.chroma_port}"
+        client = retrying(
+            lambda: chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings),
+            settings.store_retries, where,
         )
+        return Retrying(client, settings.store_retries, where)
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
@@ -101,6 +109,12 @@ def drop_index(settings: Settings, client: Any = None) -> None:
             pass
 
 
+def crash_point(name: str) -> None:
+    """Where the crash tests kill a real writer (``PANEL_TEST_KILL_AT=name``); otherwise nothing."""
+    if os.environ.get("PANEL_TEST_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 class Store:
     """Passages and records in Chroma, guarded against a mismatched embedding model."""
 
@@ -112,6 +126,7 @@ class Store:
         self._writes = 0  # writes made through this instance: they invalidate the revision cache
         self._revision_cache: tuple[str, int, float] | None = None
         self._change_log: tuple[str, dict[int, list[str] | None]] = ("", {})  # (created_at, rev -> doc ids)
+        self._live_cache: tuple[str, frozenset[tuple[str, str]]] | None = None
         self._open()
 
     # --- collections -------------------------------------------------------------------
@@ -264,16 +279,61 @@ class Store:
                 for start in range(0, len(ids), _PAGE_SIZE):
                     collection.delete(ids=ids[start : start + _PAGE_SIZE])
                 deleted[collection.name] = len(ids)
+                crash_point(f"deleted-{len(deleted)}")
             if any(deleted.values()):
                 self._bump_revision(touched)
         return deleted[self.passages.name]
 
+    # --- visibility --------------------------------------------------------------------
+
+    def live_versions(self) -> frozenset[tuple[str, str]]:
+        """The (doc_id, doc_hash) versions that a record names: the only ones a question may see.
+
+        Passages and sentences are written before their record and deleted after it, so whatever
+        moment a writer is killed, rows no record names (a half-written or half-deleted version)
+        stay invisible until the next run cleans them up. Cached per store revision.
+        """
+        revision = self.revision
+        cached = self._live_cache
+        if cached is not None and cached[0] == revision:
+            return cached[1]
+        live = frozenset((r.doc_id, r.content_hash) for r in self.list_records())
+        self._live_cache = (revision, live)
+        return live
+
+    def is_live(self, metadata: dict[str, Any], live: frozenset[tuple[str, str]] | None = None) -> bool:
+        live = self.live_versions() if live is None else live
+        return (metadata.get("doc_id"), metadata.get("doc_hash")) in live
+
+    def raw_metadata(self, which: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every row of ``passages`` or ``sentences`` with its metadata, visible or not (for ``--check``)."""
+        collection = self.passages if which == "passages" else self.sentences
+        out: list[tuple[str, dict[str, Any]]] = []
+        offset = 0
+        while True:
+            got = collection.get(include=["metadatas"], limit=_PAGE_SIZE, offset=offset)
+            out.extend((i, m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True))
+            if len(got["ids"]) < _PAGE_SIZE:
+                return out
+            offset += _PAGE_SIZE
+
+    def delete_ids(self, passage_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
+        with self._lock:
+            for collection, ids in ((self.passages, passage_ids), (self.sentences, sentence_ids)):
+                for start in range(0, len(ids), _PAGE_SIZE):
+                    collection.delete(ids=list(ids[start : start + _PAGE_SIZE]))
+            if passage_ids or sentence_ids:
+                self._bump_revision(None)  # rare (a repair): readers rebuild rather than follow
+
     def all_sentences(
-        self, where: dict[str, Any] | None = None, vectors: bool = True
+        self, where: dict[str, Any] | None = None, vectors: bool = True, live_only: bool = True
     ) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
-        """Stored sentences (all, or those ``where`` selects): ids, texts, metadata and a (n, dim)
-        float32 matrix (None when ``vectors`` is false: reading vectors back is the costly part)."""
+        """Stored sentences (all, or those ``where`` selects; of live versions only unless asked): ids,
+        texts, metadata and a (n, dim) float32 matrix (None when ``vectors`` is false: reading vectors
+        back is the costly part)."""
         import numpy as np
+
+        live = self.live_versions() if live_only else None
 
         ids: list[str] = []
         texts: list[str] = []
@@ -291,9 +351,14 @@ class Store:
             if len(got["ids"]) < _PAGE_SIZE:
                 break
             offset += _PAGE_SIZE
-        if not vectors:
-            return ids, texts, metas, None
-        matrix = np.vstack(vectors_read) if vectors_read else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        matrix = None
+        if vectors:
+            matrix = np.vstack(vectors_read) if vectors_read else np.zeros((0, self.embedder.dimension), np.float32)
+        if live is not None:
+            keep = [i for i, m in enumerate(metas) if self.is_live(m, live)]
+            if len(keep) < len(ids):
+                ids, texts, metas = [ids[i] for i in keep], [texts[i] for i in keep], [metas[i] for i in keep]
+                matrix = matrix[keep] if matrix is not None else None
         return ids, texts, metas, matrix
 
     def sentence_vectors(self, ids: Sequence[str]) -> Any:
@@ -317,22 +382,17 @@ class Store:
     def search_sentences(
         self, query_embedding: Sequence[float], n: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, str, dict[str, Any], float]]:
-        """Chroma's approximate nearest sentences: (id, text, metadata, cosine similarity)."""
+        """Chroma's approximate nearest sentences (of live versions): (id, text, metadata, cosine similarity)."""
         count = self.sentences.count()
         if count == 0:
             return []
-        got = self.sentences.query(
-            query_embeddings=[list(query_embedding)], n_results=min(n, count), where=where,
-            include=["metadatas", "documents", "distances"],
-        )
-        return [
-            (i, d or "", m or {}, 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
-            )
-        ]
+        return self._query_visible(self.sentences, query_embedding, min(n, count), where)
 
-    def all_passages(self, where: dict[str, Any] | None = None, with_text: bool = True) -> list[StoredPassage]:
+    def all_passages(
+        self, where: dict[str, Any] | None = None, with_text: bool = True, live_only: bool = True
+    ) -> list[StoredPassage]:
+        """Stored passages (all, or those ``where`` selects; of live versions only, unless asked)."""
+        live = self.live_versions() if live_only else None
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         out: list[StoredPassage] = []
         offset = 0
@@ -344,7 +404,7 @@ class Store:
                 for i, d, m in zip(got["ids"], docs, got["metadatas"], strict=True)
             )
             if len(got["ids"]) < _PAGE_SIZE:
-                return out
+                return out if live is None else [p for p in out if self.is_live(p.metadata, live)]
             offset += _PAGE_SIZE
 
     def search(
@@ -353,18 +413,34 @@ class Store:
         count = self.passages.count()
         if count == 0:
             return []
-        got = self.passages.query(
-            query_embeddings=[list(query_embedding)],
-            n_results=min(k, count),
-            where=where,
-            include=["metadatas", "documents", "distances"],
-        )
-        return [
-            StoredPassage(i, d or "", m or {}, 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+        rows = self._query_visible(self.passages, query_embedding, min(k, count), where)
+        return [StoredPassage(i, d, m, sim) for i, d, m, sim in rows]
+
+    def _query_visible(
+        self, collection: Any, query_embedding: Sequence[float], n: int, where: dict[str, Any] | None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """Nearest rows of versions a record names. Orphans are rare (a killed run), so the query runs
+        unfiltered first and only when it met one again with the live versions as a filter."""
+        live = self.live_versions()
+        if not live:
+            return []
+
+        def query(filter_: dict[str, Any] | None) -> list[tuple[str, str, dict[str, Any], float]]:
+            got = collection.query(
+                query_embeddings=[list(query_embedding)], n_results=n, where=filter_,
+                include=["metadatas", "documents", "distances"],
             )
-        ]
+            return [
+                (i, d or "", m or {}, 1.0 - float(dist))
+                for i, d, m, dist in zip(
+                    got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+                )
+            ]
+
+        rows = query(where)
+        if all(self.is_live(m, live) for _, _, m, _ in rows):
+            return rows
+        return [r for r in query(_visible(where, live)) if self.is_live(r[2], live)]
 
     def count(self) -> int:
         return self.passages.count()
@@ -385,12 +461,21 @@ class Store:
                 metadatas=[_clean(record.to_metadata())],
                 embeddings=[[1.0] * RECORD_DIM],
             )
+            self._bump_revision([record.doc_id])  # a record makes its version visible: indexes re-read it
 
     def delete_records(self, sources: Iterable[str]) -> None:
         sources = list(sources)
         if sources:
             with self._lock:
+                got = self.records.get(ids=sources, include=["metadatas"])
                 self.records.delete(ids=sources)
+                self._bump_revision(str((m or {}).get("doc_id", "")) for m in got["metadatas"])
+
+
+def _visible(where: dict[str, Any] | None, live: frozenset[tuple[str, str]]) -> dict[str, Any]:
+    """``where`` narrowed to the versions a record names (the exact pairs are checked after)."""
+    visible = {"doc_hash": {"$in": sorted({h for _, h in live})}}
+    return {"$and": [where, visible]} if where else visible
 
 
 def _parse_log(raw: Any) -> dict[int, list[str] | None]:

@@ -57,8 +57,12 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load(path: Path, data: bytes | None = None) -> LoadedDocument:
-    """Read one file (or its already-read bytes); raise ``LoadError`` for anything unusable."""
+def load(path: Path, data: bytes | None = None, max_pages: int | None = None) -> LoadedDocument:
+    """Read one file (or its already-read bytes); raise ``LoadError`` for anything unusable.
+
+    ``max_pages`` refuses a PDF with more pages before any page is read. Hostile files are also
+    bounded in time: the ingester calls this through ``ingest.parse_worker``.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -69,7 +73,7 @@ def load(path: Path, data: bytes | None = None) -> LoadedDocument:
     if not data.strip():
         raise LoadError(path, "empty file (0 bytes)" if not data else "file holds only whitespace")
     if suffix == ".pdf":
-        title, pages, meta = _read_pdf(path, data)
+        title, pages, meta = _read_pdf(path, data, max_pages)
     else:
         text = _decode(path, data)
         if suffix in (".md", ".markdown"):
@@ -206,11 +210,11 @@ _HYPHEN_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
 
 
-def _read_pdf(path: Path, data: bytes) -> tuple[str, list[Page], dict]:
+def _read_pdf(path: Path, data: bytes, max_pages: int | None = None) -> tuple[str, list[Page], dict]:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -221,11 +225,20 @@ def _read_pdf(path: Path, data: bytes) -> tuple[str, list[Page], dict]:
                 unlocked = 0
             if not unlocked:
                 raise LoadError(path, "password-protected PDF (no password given); skipped")
+        count = len(reader.pages)
+        if max_pages is not None and count > max_pages:
+            raise LoadError(path, f"has {count:,} pages; the limit is {max_pages:,} (PANEL_MAX_PAGES)")
         raw_pages = [page.extract_text() or "" for page in reader.pages]
         info = reader.metadata or {}
         title = str(info.get("/Title") or "") if info else ""
     except LoadError:
         raise
+    except LimitReachedError as exc:
+        if "decompress" in str(exc).lower():
+            why = "a compressed stream in it expands beyond the safety limit (a decompression bomb?); skipped"
+        else:
+            why = f"exceeds the PDF reader's safety limits ({str(exc).rstrip('.')}); skipped"
+        raise LoadError(path, why) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
         raise LoadError(path, f"not a readable PDF: corrupt or truncated ({exc.__class__.__name__})") from exc
     except Exception as exc:

@@ -14,20 +14,27 @@ never pruned. Each file is committed on its own, so an interrupted run keeps wha
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from assistant.sentences import sentence_spans
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.store import SourceRecord, Store
+from assistant.store import SourceRecord, Store, StoreUnavailableError, crash_point
 from assistant.structure import annotate
 from ingest.chunking import Chunk, SentenceChunker
-from ingest.loaders import LoadedDocument, LoadError, content_hash, load, read_bytes
+from ingest.loaders import LoadedDocument, LoadError, content_hash, read_bytes
+from ingest.parse_worker import ParseWorker
+from ingest.writer_lock import WriterLock
+
+log = logging.getLogger(__name__)
 
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
 #: unchanged (2: sentences carry their layout role, section and paragraph; 3: German abbreviations,
@@ -67,6 +74,13 @@ class SyncReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
     embedded: int = 0  # passages whose vectors were computed in this run
+    planned: list[str] = field(default_factory=list)  # every source the run set out to sync
+
+    @property
+    def unfinished(self) -> list[str]:
+        """Sources the run did not get to (it stopped early: the store went away)."""
+        done = {o.source for o in self.outcomes}
+        return [s for s in self.planned if s not in done]
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -147,27 +161,66 @@ class Ingester:
         self.chunker = chunker or SentenceChunker(
             embedder.count_tokens, max_tokens, settings.chunk_overlap_sentences
         )
+        self._writing = threading.RLock()
+        self._writer: WriterLock | None = None
+        self._depth = 0  # nested ``writing()`` blocks of the thread holding the lock
 
     # --- public ------------------------------------------------------------------------
 
+    @contextmanager
+    def writing(self, notify: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the index for writing: another process (or thread) waits until this one is done."""
+        with self._writing:
+            if self._depth == 0:
+                self._writer = WriterLock(self.settings, self.store.client, notify)
+                self._writer.acquire()
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._writer.release()
+                    self._writer = None
+
     def sync(self, paths: Sequence[Path], progress: Progress | None = None, prune: bool = True) -> SyncReport:
-        started = time.perf_counter()
+        """Bring the index in line with ``paths``; waits for (or stops on) another writer first.
+
+        ``progress.waiting(message)``, when the display has it, is told once if we have to wait.
+        """
         progress = progress or _Silent()
+        report = SyncReport()
+        try:
+            with self.writing(getattr(progress, "waiting", None)):
+                return self._sync(paths, progress, prune, report)
+        except StoreUnavailableError as exc:
+            exc.report = report  # the files finished before the store went away
+            raise
+
+    def _sync(self, paths: Sequence[Path], progress: Progress, prune: bool, report: SyncReport) -> SyncReport:
+        started = time.perf_counter()
         embedded_before = self.store.embedder.embedded_count
         files, folders = expand(paths)
-        report = SyncReport()
+        report.planned = [source_key(f) for f in files]
         records = {r.source: r for r in self.store.list_records()}
-        for index, path in enumerate(files):
-            key = source_key(path)
-            progress.file_started(key, index, len(files))
-            if not path.exists():
-                report.outcomes.append(FileOutcome(key, "failed", reason="no such file"))
-                continue
-            try:
-                outcome = self._sync_file(path, key, records, progress)
-            except LoadError as exc:
-                outcome = FileOutcome(key, "failed", reason=exc.reason)
-            report.outcomes.append(outcome)
+        self._parser = ParseWorker(self.settings.parse_timeout, self.settings.max_pages)
+        with self._parser:
+            for index, path in enumerate(files):
+                key = source_key(path)
+                progress.file_started(key, index, len(files))
+                if not path.exists():
+                    report.outcomes.append(FileOutcome(key, "failed", reason="no such file"))
+                    continue
+                try:
+                    outcome = self._sync_file(path, key, records, progress)
+                except LoadError as exc:
+                    outcome = FileOutcome(key, "failed", reason=exc.reason)
+                except StoreUnavailableError:
+                    raise
+                except Exception as exc:  # a bug or a store error on one file: the run goes on, unseen rows stay hidden
+                    log.exception("ingesting %s failed", key)
+                    outcome = FileOutcome(key, "failed", reason=f"could not be processed ({exc.__class__.__name__})")
+                report.outcomes.append(outcome)
         if prune and folders:
             seen = {source_key(f) for f in files}
             roots = [source_key(f).rstrip("/") + "/" for f in folders]
@@ -181,11 +234,12 @@ class Ingester:
 
     def remove_document(self, doc_id: str) -> list[str]:
         """Forget a document and every source that holds it; returns those sources."""
-        records = {r.source: r for r in self.store.list_records()}
-        sources = [k for k, r in records.items() if r.doc_id == doc_id]
-        for key in sources:
-            self._remove_source(key, records)
-        return sources
+        with self.writing():
+            records = {r.source: r for r in self.store.list_records()}
+            sources = [k for k, r in records.items() if r.doc_id == doc_id]
+            for key in sources:
+                self._remove_source(key, records)
+            return sources
 
     def documents(self) -> list[DocumentInfo]:
         """One entry per stored document (sources with equal bytes share one)."""
@@ -221,19 +275,21 @@ class Ingester:
                 self._release(old, records)
             return FileOutcome(key, "duplicate", twin.doc_id, twin.chunks, twin.pages,
                                reason=f"same content as {twin.source}")
-        doc = load(path, data)
+        doc = self._parser.load(path, data)  # in a worker process, under the time and page limits
         shared = old and any(r.doc_id == old.doc_id and r.source != key for r in records.values())
         doc_id = old.doc_id if old and not shared else self._new_doc_id(path, records)
         chunks = self.chunker.split(doc.pages)
         if not chunks:
             raise LoadError(path, "no text to index")
         sentences = self._write(doc, doc_id, key, chunks, progress)
+        crash_point("passages-written")
         rec = SourceRecord(
             key, doc_id, digest, doc.title, len(chunks), doc.page_count, time.time(),
             {**doc.metadata, "size_bytes": len(data), "file_name": path.name, "sentences": sentences,
              "index_format": INDEX_FORMAT},
         )
         self.store.put_record(rec)
+        crash_point("record-written")
         records[key] = rec
         if old and not shared:  # the old version's passages go only now that the new ones are stored
             self.store.delete_document(doc_id, keep_hash=digest)
@@ -270,6 +326,7 @@ class Ingester:
             ],
             vectors[len(texts) :],
         )
+        crash_point("sentences-written")
         ids = [f"{prefix}-{c.index:05d}" for c in chunks]
         metadatas = [self._chunk_metadata(doc, doc_id, key, c) for c in chunks]
         self.store.add_passages(ids, texts, metadatas, vectors[: len(texts)])
@@ -301,6 +358,7 @@ class Ingester:
     def _remove_source(self, key: str, records: dict[str, SourceRecord]) -> FileOutcome:
         rec = records.pop(key)
         self.store.delete_records([key])
+        crash_point("record-deleted")
         self._release(rec, records)
         return FileOutcome(key, "removed", rec.doc_id, rec.chunks, rec.pages)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def chroma_command() -> str:
+    beside = Path(sys.executable).parent / "chroma"  # the venv's bin, which may not be on PATH
+    chroma = str(beside) if beside.exists() else shutil.which("chroma")
+    if chroma is None:
+        pytest.fail("the `chroma` command of the chromadb package is missing")
+    return chroma
 
 
 @pytest.fixture
@@ -42,3 +51,17 @@ def corpus_copy(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+@pytest.fixture(scope="module")
+def chroma_port(tmp_path_factory):
+    """A Chroma server on 127.0.0.1 for the test module (``chroma run``, as deployments do)."""
+    from .servers import free_port, running
+
+    chroma = chroma_command()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    cmd = [chroma, "run", "--path", str(folder / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    with running(cmd, url, folder / "server.log", 60, name="chroma server"):
+        yield port

@@ -6,10 +6,7 @@ and each process's keyword and sentence indexes follow writes made by another pr
 
 from __future__ import annotations
 
-import shutil
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -19,23 +16,8 @@ from assistant.store import REVISION_MAX_AGE
 from ingest.pipeline import Ingester
 
 from .conftest import CORPUS
-from .servers import free_port, running
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def chroma_port(tmp_path_factory):
-    beside = Path(sys.executable).parent / "chroma"  # the venv's bin, which may not be on PATH
-    chroma = str(beside) if beside.exists() else shutil.which("chroma")
-    if chroma is None:
-        pytest.fail("the `chroma` command of the chromadb package is missing")
-    folder = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    cmd = [chroma, "run", "--path", str(folder / "db"), "--host", "127.0.0.1", "--port", str(port)]
-    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
-    with running(cmd, url, folder / "server.log", 60, name="chroma server"):
-        yield port
 
 
 def test_two_processes_share_one_server(chroma_port, tmp_path):

@@ -17,7 +17,7 @@ from assistant.keyword_index import KeywordIndex
 from assistant.retrieval import to_passage
 from assistant.sentence_index import SentenceIndex
 from assistant.settings import Settings
-from assistant.store import CHANGE_LOG_LENGTH, Store
+from assistant.store import CHANGE_LOG_LENGTH, SourceRecord, Store
 from assistant.text import terms
 
 from .conftest import CORPUS
@@ -76,7 +76,16 @@ def write_version(store: Store, doc_id: str, version: str, paragraphs: list[str]
          for a, b, _ in passages],
         embed([p[2] for p in passages]),
     )
+    # The record makes the version visible (and hides the previous one), as in the ingester.
+    extra = {"sentences": len(sentences)}
+    store.put_record(SourceRecord(doc_id, doc_id, doc_hash, doc_id, len(passages), 1, 0.0, extra))
     store.delete_document(doc_id, keep_hash=doc_hash)
+
+
+def remove(store: Store, doc_id: str) -> None:
+    """What the ingester does to forget a document: the record first, then its rows."""
+    store.delete_records([doc_id])
+    store.delete_document(doc_id)
 
 
 @pytest.fixture
@@ -108,7 +117,7 @@ def test_keyword_scores_match_bm25s_before_and_after_an_incremental_update(store
     np.testing.assert_allclose(ours[: len(live)], expected, rtol=1e-4, atol=1e-5)
 
     write_version(store, "a", "2", paragraphs[10:30] + paragraphs[80:90])  # update a
-    store.delete_document("b")  # remove b
+    remove(store, "b")
     write_version(store, "c", "1", paragraphs[90:120])  # add c
     hits = index.search(query, 200)
     assert index.full_builds == 1 and index.updates == 1  # applied as a delta, not rebuilt
@@ -134,7 +143,7 @@ def test_a_write_in_this_process_updates_both_indexes_without_a_rebuild(store, p
     assert [r.text.strip() for r, _ in rows] == ["The zorblax accord was signed in Reykjavik.", "It binds nobody."]
 
     write_version(store, "note", "2", ["The quimbly pact replaced it."])
-    store.delete_document("a")
+    remove(store, "a")
     assert keyword.search("zorblax", 3) == [] and keyword.search("quimbly", 3)
     assert {r.doc_id for r, _ in sentences.search(vector, 50)} == {"note"}
     assert (keyword.full_builds, sentences.full_builds) == (1, 1)

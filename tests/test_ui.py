@@ -9,9 +9,10 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.answer import NOT_COVERED, Answer, Citation, Passage
+from assistant.settings import Settings
 from ui import cards, render
 from ui.conversations import Turn
-from ui.documents import GradioProgress, store_upload
+from ui.documents import GradioProgress
 from ui.markdown import markdown_html
 
 SCRIPT = "<script>alert(1)</script>"
@@ -233,21 +234,17 @@ def test_sync_report_explains_failures_in_plain_words():
     assert "1 added, 1 failed" in html
 
 
-def test_store_upload_keeps_names_and_never_overwrites(tmp_path: Path):
-    uploads = tmp_path / "uploads"
-    src_dir = tmp_path / "in"
-    src_dir.mkdir()
-    first = src_dir / "notes.md"
-    first.write_text("one")
-    stored, new = store_upload(first, uploads)
-    assert stored == uploads / "notes.md" and new
-    again, new = store_upload(first, uploads)  # same bytes: reused
-    assert again == stored and not new
-    other = tmp_path / "notes.md"
-    other.write_text("two")
-    renamed, new = store_upload(other, uploads)
-    assert renamed == uploads / "notes-2.md" and new
-    assert stored.read_text() == "one" and renamed.read_text() == "two"
+def test_upload_refused_as_what_it_is_and_nothing_kept(tmp_path: Path):
+    """The Documents tab goes through ingest.uploads: a PNG named .pdf is refused before it is stored."""
+    from ui.documents import DocumentHandlers
+
+    png = tmp_path / "report.pdf"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    handlers = DocumentHandlers.__new__(DocumentHandlers)
+    handlers.services = SimpleNamespace(settings=Settings(data_dir=tmp_path / "data"))
+    html = handlers._ingest([png], progress=None)
+    assert "report.pdf" in html and "PNG image" in html
+    assert not any((tmp_path / "data" / "uploads").glob("*"))
 
 
 def test_gradio_progress_maps_files_and_batches_to_one_bar():

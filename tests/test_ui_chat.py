@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.answer import Answer, Citation
+from assistant.outage import StoreUnavailableError
 from ui.chat import ChatHandlers, ChatSession
 from ui.conversations import Conversation, ConversationStore, Turn, answer_from_dict, answer_to_dict, new_owner
 
@@ -38,6 +39,8 @@ class FakeAssistant:
         self.asked.append((question, list(history or []), doc_ids))
         if question == self.fail_on:
             raise RuntimeError("boom")
+        if question == "Store down?":
+            raise StoreUnavailableError("the document store at 127.0.0.1:1 is not reachable")
         for i in range(self.pieces):
             self.streaming.set()
             time.sleep(self.delay)
@@ -197,6 +200,15 @@ def test_a_failing_answer_keeps_the_question_and_says_so(tmp_path: Path):
     (turn,) = session.conversation.turns
     assert turn.stopped and turn.answer.question == "Broken?" and "Regenerate" in turn.answer.text
     assert not session.busy
+
+
+def test_a_lost_store_is_named_as_such(tmp_path: Path):
+    chat = handlers(tmp_path, FakeAssistant())
+    session = chat.restore(None)[0]
+    chat.enqueue("Store down?", session, [], None)
+    run(chat, session)
+    (turn,) = session.conversation.turns
+    assert "document store is not reachable" in turn.answer.text and not session.busy
 
 
 def test_switching_new_rename_and_delete(tmp_path: Path):

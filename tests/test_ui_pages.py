@@ -43,6 +43,8 @@ def test_page_is_rendered_with_the_sentence_marked_and_cached(tmp_path: Path):
     renderer = PageRenderer(tmp_path / "cache")
     image = renderer.render(PDF, 2, SENTENCE)
     assert image.found and image.pages == 4 and image.path.parent == tmp_path / "cache"
+    left, top, right, bottom = image.mark  # the marked area, as fractions of the page
+    assert 0 < left < right < 1 and 0 < top < bottom < 0.5  # the sentence is in the page's upper half
     marked = Image.open(image.path).convert("RGB")
     plain = PageRenderer(tmp_path / "plain").render(PDF, 2, "Words that are on no page of this document at all.")
     assert not plain.found
@@ -51,7 +53,8 @@ def test_page_is_rendered_with_the_sentence_marked_and_cached(tmp_path: Path):
     assert len(yellowish) > 2000  # the mark
     assert sum(1 for r, g, b in unmarked.getdata() if r > 200 and g > 180 and b < 160) < 50
     mtime = image.path.stat().st_mtime_ns
-    assert renderer.render(PDF, 2, SENTENCE).path.stat().st_mtime_ns == mtime  # served from the cache
+    cached = renderer.render(PDF, 2, SENTENCE)
+    assert cached.path.stat().st_mtime_ns == mtime and cached.mark == image.mark  # served from the cache
 
 
 def test_a_page_the_pdf_does_not_have_is_refused(tmp_path: Path):

@@ -19,7 +19,7 @@ CSS = """
 .answer .waiting { color: var(--body-text-color-subdued); font-style: italic; }
 .cite { white-space: nowrap; }
 a.cite-link {
-  display: inline-block; min-width: 1.4em; padding: 0 0.35em; margin: 0 0.1em;
+  display: inline-block; min-width: 1.3em; padding: 0 0.3em; margin: 0;
   border-radius: 0.6em; background: #dbeafe; color: #1e3a8a !important; font-weight: 600;
   font-size: 0.85em; text-align: center; text-decoration: none !important; cursor: pointer;
 }
@@ -44,7 +44,8 @@ a.cite-link:hover, a.cite-link:focus { background: #93c5fd; }
 .upload-status { font-size: 0.9em; padding: 0.45em 0.7em; border-radius: 6px; background: #eff6ff; color: #1e3a8a;
   min-height: 2.4em; }
 .upload-status.idle { background: transparent; color: var(--body-text-color-subdued); }
-#upload-status { min-height: 2.6em; position: relative; }
+#upload-status { min-height: 2.4em; }
+#ingest-progress { min-height: 2.2em; position: relative; }
 
 #sources-panel { max-height: 72vh; overflow-y: auto; padding-right: 0.3em; overscroll-behavior: contain; }
 .sources-empty { color: var(--body-text-color-subdued); font-size: 0.92em; padding: 0.5em 0; }
@@ -102,9 +103,10 @@ button.view-source:hover { background: #dbeafe; }
   border-bottom: 1px solid var(--block-border-color); font-weight: 600; }
 .viewer-close { border: 1px solid var(--block-border-color); border-radius: 6px; padding: 0.2em 0.7em;
   background: var(--background-fill-secondary); cursor: pointer; white-space: nowrap; }
-.viewer-body { display: flex; gap: 1em; padding: 0.8em 1em; overflow: auto; }
+.viewer-body { display: flex; gap: 1em; padding: 0.8em 1em; overflow: auto; min-height: 0; flex: 1 1 auto; }
 .viewer-page { flex: 3; margin: 0; min-width: 0; }
-.viewer-page img { width: 100%; height: auto; border: 1px solid var(--block-border-color); }
+.page-scroll { overflow-x: auto; }
+.viewer-page img { display: block; width: 100%; height: auto; border: 1px solid var(--block-border-color); }
 .viewer-page figcaption { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 0.3em; }
 .viewer-text { flex: 3; line-height: 1.6; white-space: normal; }
 .viewer-quote { flex: 1; min-width: 220px; position: sticky; top: 0; align-self: flex-start; }
@@ -121,8 +123,9 @@ button.view-source:hover { background: #dbeafe; }
 .sync-summary { font-size: 0.85em; color: var(--body-text-color-subdued); }
 
 @media (max-width: 768px) {
-  .viewer-body { flex-direction: column-reverse; padding: 0.5em; }
-  .viewer-quote { position: static; min-width: 0; }
+  .viewer-body { flex-direction: column; padding: 0.5em; }
+  .viewer-quote { position: static; min-width: 0; order: -1; }
+  .viewer-page img { width: 190%; max-width: none; }  /* zoomed in: small print stays readable */
   .viewer-head { font-size: 0.9em; }
   #sources-panel { max-height: none; }
 }
@@ -175,13 +178,38 @@ HEAD = """
     turn.appendChild(copy);
   }
 
+  // Scrolls the page image so the marked sentence is in view (on a phone the page is zoomed in).
+  function focusMark(backdrop) {
+    var fig = backdrop.querySelector('.viewer-page');
+    var img = fig && fig.querySelector('img');
+    var m = ((fig && fig.getAttribute('data-mark')) || '').split(',').map(parseFloat);
+    if (!img || m.length !== 4 || isNaN(m[0])) { return; }
+    var go = function () {
+      var body = backdrop.querySelector('.viewer-body');
+      var scroller = fig.querySelector('.page-scroll');
+      scroller.scrollLeft = Math.max(0, m[0] * img.clientWidth - 16);
+      var imgTop = img.getBoundingClientRect().top - body.getBoundingClientRect().top + body.scrollTop;
+      body.scrollTop = Math.max(0, imgTop + m[1] * img.clientHeight - body.clientHeight / 3);
+      backdrop.setAttribute('data-focused', '1');
+    };
+    if (img.complete) { go(); } else { img.addEventListener('load', go, { once: true }); }
+  }
+
   function showSource(key) {
     var box = document.querySelector('#source-key textarea, #source-key input');
     var button = document.getElementById('source-open');
     if (!box || !button) { return; }
+    var old = document.querySelector('#source-viewer .viewer-backdrop');
+    var before = old ? old.getAttribute('data-opened') : '';
     box.value = key;
     box.dispatchEvent(new Event('input', { bubbles: true }));
     setTimeout(function () { button.click(); }, 60);
+    var tries = 0;
+    var wait = setInterval(function () {
+      var b = document.querySelector('#source-viewer .viewer-backdrop');
+      if (b && b.getAttribute('data-opened') !== before) { clearInterval(wait); focusMark(b); }
+      if (++tries > 300) { clearInterval(wait); }
+    }, 100);
   }
 
   document.addEventListener('click', function (event) {

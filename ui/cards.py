@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from assistant.answer import Answer, Citation, Passage
+from assistant.answer import Citation, Passage
 from ui.conversations import Turn
 
 CONTEXT_CHARS = 110
@@ -156,7 +156,3 @@ def sources_html(turns: Sequence[Turn]) -> str:
     sections = "".join(turn_sources_html(t, i, active=i == last) for i, t in enumerate(turns, 1))
     tabs = f'<div class="turn-tabs" aria-label="Sources of answer">{switcher}</div>' if last > 1 else ""
     return tabs + sections
-
-
-def answers_as_turns(answers: Sequence[Answer]) -> list[Turn]:
-    return [Turn(a) for a in answers]

@@ -19,6 +19,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer import Answer
+from assistant.outage import StoreUnavailableError
 from ui import cards, render
 from ui.conversations import KEY, Conversation, ConversationStore, Turn, new_owner
 from ui.services import Services
@@ -34,6 +35,7 @@ EXAMPLE_QUESTIONS = [
     "What did Jack Ma warn could happen to companies that neglect privacy?",
 ]
 
+STORE_DOWN = "The document store is not reachable right now; ask again in a moment."
 FAILED = "This question could not be answered (the details are in the server log). Press Regenerate to try again."
 
 
@@ -228,6 +230,10 @@ class ChatHandlers:
                         else:
                             partial += item
                             yield self._streaming(session, shown, ask.question, partial)
+                except StoreUnavailableError as exc:  # a lost Chroma server: say so, not "an error"
+                    log.warning("answering %r: %s", ask.question, exc)
+                    gr.Warning(STORE_DOWN)
+                    partial = STORE_DOWN
                 except Exception:
                     log.exception("answering %r failed", ask.question)
                     gr.Warning("Sorry, that question could not be answered (the details are in the server log).")

@@ -6,16 +6,15 @@ uploaded files into place, reports progress to a Gradio bar and puts the outcome
 
 from __future__ import annotations
 
-import filecmp
 import logging
-import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
 
 from ingest.pipeline import SyncReport, source_key, source_path
+from ingest.uploads import UploadError, save_upload
 from ui import render
 from ui.services import Services
 
@@ -45,24 +44,6 @@ class GradioProgress:
         within = done / total if total else 1.0
         desc = f"Embedding {self.name}: {done} of {total} passages and sentences"
         self._show((self.index + within) / self.total, desc)
-
-
-def store_upload(src: Path, uploads_dir: Path) -> tuple[Path, bool]:
-    """Copy an uploaded file into ``uploads_dir`` under its own name.
-
-    A different file already holding that name is kept: the copy becomes ``name-2.ext`` and so on.
-    Returns the stored path and whether a new file was written (False: the same bytes were there).
-    """
-    uploads_dir.mkdir(parents=True, exist_ok=True)
-    name = Path(src).name or "upload"
-    stem, suffix = Path(name).stem, Path(name).suffix
-    target, n = uploads_dir / name, 2
-    while target.exists():
-        if target.is_file() and filecmp.cmp(src, target, shallow=False):
-            return target, False
-        target, n = uploads_dir / f"{stem}-{n}{suffix}", n + 1
-    shutil.copyfile(src, target)
-    return target, True
 
 
 def _is_under(path: Path, folder: Path) -> bool:
@@ -127,23 +108,22 @@ class DocumentHandlers:
             queue.files.append(src)
         return None, render.upload_status_html(queue.busy_name, [p.name for p in queue.files])
 
-    def ingest_queued(self, queue: UploadQueue | None, scope: list[str] | None, progress=gr.Progress()) -> Iterator:  # noqa: B008 (Gradio idiom)
-        """(report, table, scope, delete choice, status, upload status) after each batch of the queue."""
+    def ingest_queued(self, queue: UploadQueue | None, scope: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008 (Gradio idiom)
+        """(report, table, scope, delete choice, status, upload status) once the tab's queue is empty.
+
+        Files that arrive meanwhile are taken as the next batch; a second call while one runs returns at
+        once (the running one takes its files). The progress bar is drawn right under the upload box.
+        """
         if queue is None or queue.busy_name or not queue.files:
-            yield (gr.skip(),) * 6
-            return
+            return (gr.skip(),) * 6
         try:
             while queue.files:
                 batch, queue.files = queue.files, []
                 queue.busy_name = ", ".join(p.name for p in batch)
-                yield (gr.skip(),) * 5 + (render.upload_status_html(queue.busy_name, []),)
-                report = self._ingest(batch, progress)
-                queue.reports.insert(0, report)
-                queue.busy_name = ""
-                status = render.upload_status_html(queue.busy_name, [p.name for p in queue.files])
-                yield ("".join(queue.reports[:5]), *self.views(scope), status)
+                queue.reports.insert(0, self._ingest(batch, progress))
         finally:
             queue.busy_name = ""
+        return ("".join(queue.reports[:5]), *self.views(scope), render.upload_status_html("", []))
 
     def _ingest(self, files: list[Path], progress) -> str:
         """Copy the files into the uploads folder, ingest them; the report as HTML."""
@@ -152,13 +132,14 @@ class DocumentHandlers:
         fresh: set[Path] = set()
         names: dict[str, str] = {}
         failed: list[str] = []
+        limit = int(self.services.settings.max_upload_mb * 1_000_000)
         for src in files:
             try:
-                target, new = store_upload(src, uploads)
-            except OSError as exc:
-                log.exception("could not store upload %s", src)
-                failed.append(f"{src.name}: could not be saved ({exc.strerror or exc})")
+                saved = save_upload(src, src.name, uploads, limit)
+            except UploadError as exc:  # too large, not what its name says, unreadable: refused as such
+                failed.append(f"{exc.name}: {exc.reason}")
                 continue
+            target, new = saved.path, saved.new
             stored.append(target)
             if new:
                 fresh.add(target)

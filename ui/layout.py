@@ -112,10 +112,9 @@ def build_app(services: Services) -> gr.Blocks:
             with gr.Tab("Documents", id="documents"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=300):
-                        files = gr.File(
-                            label=f"Add documents ({SUPPORTED}); they are ingested as soon as they arrive",
-                            file_count="multiple", elem_id="upload", height=150,
-                        )
+                        files = gr.File(label=f"Add files ({SUPPORTED})", file_count="multiple",
+                                        elem_id="upload", height=150)
+                        ingest_progress = gr.HTML("", elem_id="ingest-progress", container=False)
                         upload_status = gr.HTML(render.upload_status_html("", []), elem_id="upload-status",
                                                 container=False)
                         report = gr.HTML(elem_id="ingest-report")
@@ -168,12 +167,12 @@ def build_app(services: Services) -> gr.Blocks:
         doc_views = [table, scope, to_delete, status]
         files.upload(docs.receive, [files, upload_queue], [files, upload_status], queue=False).then(
             docs.ingest_queued, [upload_queue, scope], [report, *doc_views, upload_status],
-            show_progress_on=[upload_status], **INGEST,
+            show_progress_on=[ingest_progress], **INGEST,
         )
         delete.click(
-            docs.delete, [to_delete, scope], [report, *doc_views], show_progress_on=[upload_status], **INGEST,
+            docs.delete, [to_delete, scope], [report, *doc_views], show_progress_on=[ingest_progress], **INGEST,
             js=CONFIRM_DELETE,
         )
-        resync.click(docs.resync, [scope], [report, *doc_views], show_progress_on=[upload_status], **INGEST)
+        resync.click(docs.resync, [scope], [report, *doc_views], show_progress_on=[ingest_progress], **INGEST)
         demo.load(docs.views, None, doc_views, queue=False)
     return demo

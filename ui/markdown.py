@@ -71,13 +71,3 @@ def markdown_html(text: str) -> str:
     close_paragraph()
     close_list()
     return "".join(blocks)
-
-
-def plain_text(text: str) -> str:
-    """The text without Markdown marks, for places that show plain text (titles, exports' headings)."""
-    lines = []
-    for line in (text or "").split("\n"):
-        m = BULLET.match(line) or HEADING.match(line)
-        line = m.group(m.lastindex or 1) if m else line
-        lines.append(line.replace("**", ""))
-    return "\n".join(lines)

@@ -12,6 +12,7 @@ For a text document, ``text_context`` gives the paragraph around the passage ins
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import unicodedata
@@ -31,6 +32,7 @@ class PageImage:
     page: int
     pages: int
     found: bool  # whether the sentence was located on the page (else the page is shown unmarked)
+    mark: tuple[float, float, float, float] | None = None  # the marked area: left, top, right, bottom (0-1)
 
 
 def _key_chars(text: str) -> list[tuple[str, int]]:
@@ -112,14 +114,20 @@ class PageRenderer:
         target = self.cache_dir / f"{key}.png"
         meta = target.with_suffix(".txt")
         if target.is_file() and meta.is_file():
-            pages, found = meta.read_text().split()
-            return PageImage(target, page, int(pages), found == "1")
+            try:
+                info = json.loads(meta.read_text())
+                mark = tuple(info["mark"]) if info.get("mark") else None
+                return PageImage(target, page, int(info["pages"]), mark is not None, mark)  # type: ignore[arg-type]
+            except (ValueError, KeyError, TypeError):
+                pass  # an unreadable cache entry is drawn again
         with self._lock:
-            pages, found = self._draw(data, page, sentence, around, target)
-        meta.write_text(f"{pages} {int(found)}")
-        return PageImage(target, page, pages, found)
+            pages, mark = self._draw(data, page, sentence, around, target)
+        meta.write_text(json.dumps({"pages": pages, "mark": mark}))
+        return PageImage(target, page, pages, mark is not None, mark)
 
-    def _draw(self, data: bytes, page_number: int, sentence: str, around: str, target: Path) -> tuple[int, bool]:
+    def _draw(
+        self, data: bytes, page_number: int, sentence: str, around: str, target: Path
+    ) -> tuple[int, tuple[float, float, float, float] | None]:
         import pypdfium2 as pdfium
         import pypdfium2.raw as pdfium_c
         from PIL import Image, ImageDraw
@@ -129,7 +137,8 @@ class PageRenderer:
             if not 1 <= page_number <= len(pdf):
                 raise ValueError(f"page {page_number} is not in this PDF ({len(pdf)} pages)")
             page = pdf[page_number - 1]
-            height = page.get_height()
+            width, height = page.get_width(), page.get_height()
+            mark = None
             image = page.render(scale=self.scale).to_pil().convert("RGBA")
             textpage = page.get_textpage()
             chars = [chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(textpage.count_chars())]
@@ -139,7 +148,11 @@ class PageRenderer:
                 overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
                 draw = ImageDraw.Draw(overlay)
                 pad = 2
-                for left, bottom, right, top in line_boxes(boxes):
+                lines = line_boxes(boxes)
+                if lines:
+                    mark = (min(b[0] for b in lines) / width, 1 - max(b[3] for b in lines) / height,
+                            max(b[2] for b in lines) / width, 1 - min(b[1] for b in lines) / height)
+                for left, bottom, right, top in lines:
                     rect = (left * self.scale - pad, (height - top) * self.scale - pad,
                             right * self.scale + pad, (height - bottom) * self.scale + pad)
                     draw.rectangle(rect, fill=MARK_FILL)
@@ -149,7 +162,7 @@ class PageRenderer:
             tmp = target.with_suffix(".tmp")
             image.convert("RGB").save(tmp, format="PNG", optimize=True)
             tmp.replace(target)
-            return len(pdf), span is not None
+            return len(pdf), mark
         finally:
             pdf.close()
 

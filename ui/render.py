@@ -52,8 +52,8 @@ def question_html(question: str, note: str = "") -> str:
 
 def streaming_html(text: str) -> str:
     """The answer while it is being produced (markers are linked once it is final)."""
-    body = markdown_html(text) if text.strip() else '<p class="waiting">Searching the documents…</p>'
-    return f'<div class="answer streaming">{body}<span class="cursor">▍</span></div>'
+    body = markdown_html(text.rstrip() + " ▍") if text.strip() else '<p class="waiting">Searching the documents… ▍</p>'
+    return f'<div class="answer streaming">{body}</div>'
 
 
 def _chips(answer: Answer, turn: Turn) -> str:
@@ -206,6 +206,8 @@ def sync_report_html(report, names: dict[str, str] | None = None) -> str:
 
 def upload_status_html(busy: str, waiting: Sequence[str]) -> str:
     """The line beside the upload box: what is being ingested and what waits."""
+    if waiting and not busy:  # nothing running: the first files start at once
+        busy, waiting = ", ".join(waiting), []
     parts = []
     if busy:
         parts.append(f"Ingesting <b>{escape(busy)}</b>…")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
@@ -31,13 +32,17 @@ def _dialog(title: str, body: str, quote: str) -> str:
     )
 
 
-def page_dialog(citation: Citation, png: bytes, pages: int, found: bool) -> str:
+def page_dialog(citation: Citation, png: bytes, pages: int, mark: Sequence[float] | None) -> str:
+    """The page image; ``mark`` (left, top, right, bottom as fractions) lets the page script scroll to it."""
+    found = mark is not None
     note = ("The quoted sentence is marked in yellow." if found
             else "The sentence could not be located in the page's layout; compare it with the quote.")
     data = base64.b64encode(png).decode("ascii")
+    where = ",".join(f"{v:.4f}" for v in mark or [])
     body = (
-        f'<figure class="viewer-page"><img alt="Page {citation.page} of {escape(citation.title)}" '
-        f'src="data:image/png;base64,{data}"><figcaption>{escape(note)}</figcaption></figure>'
+        f'<figure class="viewer-page" data-mark="{where}"><div class="page-scroll"><img alt="Page {citation.page} '
+        f'of {escape(citation.title)}" src="data:image/png;base64,{data}"></div>'
+        f"<figcaption>{escape(note)}</figcaption></figure>"
     )
     title = f"{citation.title} — page {citation.page} of {pages} ({Path(citation.source).name})"
     return _dialog(title, body, citation.sentence)
@@ -76,7 +81,7 @@ class SourceViewer:
         try:
             if is_pdf_page(citation.source, citation.page):
                 image = self.renderer.render(path, int(citation.page), citation.sentence, citation.passage)
-                return page_dialog(citation, image.path.read_bytes(), image.pages, image.found)
+                return page_dialog(citation, image.path.read_bytes(), image.pages, image.mark)
             passage = next((p for p in turn.answer.passages if p.id == citation.passage_id), None)
             excerpt, span = self._context(path, citation, passage)
             return text_dialog(citation, excerpt, span)

@@ -8,7 +8,9 @@ the scored sentence extended with what it announces, built from the layout roles
 - a lead-in that ends in a colon brings its list items (each item's first sentence), or, when no
   list follows, the next sentence;
 - a short sentence (``SHORT_WORDS`` words or fewer) that does not end its paragraph brings the next;
-- so does a sentence whose next one leans back on it ("This will require ...", "These include ...").
+- so does a sentence whose next one leans back on it ("This will require ...", "These include ...");
+- a sentence that leans back itself brings the one before it, and a later sentence of a list item
+  brings the item's opening sentence (its name: "Inclusiveness: ...").
 Headings are never units. Every piece is a ``Quote``: verbatim text of one passage with its span,
 so a citation still checks ``passage.text[span] == text``; a run that no stored passage holds whole
 is cut into per-sentence quotes, each in a passage that does hold it.
@@ -82,7 +84,11 @@ class UnitBuilder:
             items = _items_after(page, nxt)[: self.max_items]
             if not items and nxt < len(page) and page[nxt].role not in ("heading", "item"):
                 run.append(page[nxt])
-        quotes = self._quotes(anchor.passage, run)
+        prev = index - 1
+        while prev >= 0 and len(run) <= MAX_CONTINUATION and _leans_back(run[0], page[prev]):
+            run.insert(0, page[prev])
+            prev -= 1
+        quotes = self._quotes(anchor.passage, run, strip_marker=run[0].role == "item")
         item_quotes = [q for r in items for q in self._quotes(anchor.passage, [r], strip_marker=True)]
         return Unit(anchor, quotes, item_quotes)
 
@@ -144,6 +150,14 @@ def _needs_more(run: list[SentenceRow], nxt: SentenceRow) -> bool:
     if last.role == "lead":
         return False  # its list (or its one continuation) is added by the caller
     return same_para and len(last.text.split()) <= SHORT_WORDS and len(run) == 1
+
+
+def _leans_back(first: SentenceRow, before: SentenceRow) -> bool:
+    """Whether the run opening with ``first`` needs ``before`` to be understood ("These were among the
+    questions ..." after the questions; a list item's later sentence after the item's opening one)."""
+    if before.para != first.para or before.role == "heading":
+        return False
+    return bool(_REFERS_BACK.match(first.text)) or (first.role == "text" and before.role == "item")
 
 
 def _items_after(page: list[SentenceRow], start: int) -> list[SentenceRow]:

@@ -1,0 +1,166 @@
+"""Reading files in a separate process, so a hostile file is stopped for real.
+
+A PDF can make pypdf spin (hundreds of thousands of text operators, a page tree of 50,000 pages)
+or eat memory; a thread cannot be stopped, a process can. One worker process is started on the
+first file that needs reading and reused for the rest of the run, so the cost is one interpreter
+start per run (~0.3 s), not per file. When a file takes longer than the time limit the worker is
+killed, the file fails with one line, and the next file gets a fresh worker.
+
+The protocol is a length-prefixed pickle of plain tuples each way over the worker's stdin/stdout.
+The worker is this file run as a script: it loads ``loaders.py`` by path and nothing else of the
+project (importing the ``ingest`` package would pull in the assistant and cost ~0.6 s per start).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.loaders import LoadedDocument
+
+_HEADER = struct.Struct("!Q")
+
+
+class ParseWorker:
+    """Parses files in a child process under a time limit and a page limit."""
+
+    def __init__(self, timeout: float = 60.0, max_pages: int = 5000) -> None:
+        self.timeout = timeout
+        self.max_pages = max_pages
+        self._proc: subprocess.Popen | None = None
+        self.started = 0  # worker processes started (one per run unless a file had to be stopped)
+
+    def load(self, path: Path, data: bytes) -> LoadedDocument:
+        """``loaders.load`` in the worker; every failure becomes a ``LoadError`` with one plain reason."""
+        from ingest.loaders import LoadedDocument, LoadError, Page
+
+        proc = self._ensure()
+        try:
+            _send(proc.stdin, (str(path), data, self.max_pages))
+            status, payload = _receive(proc.stdout.fileno(), time.monotonic() + self.timeout)
+        except TimeoutError:
+            self._kill()
+            raise LoadError(
+                path, f"took longer than {self.timeout:g} s to read; skipped (the limit is PANEL_PARSE_TIMEOUT)"
+            ) from None
+        except (EOFError, BrokenPipeError, OSError):
+            code = self._kill()
+            raise LoadError(path, f"the reader stopped unexpectedly while reading it (exit code {code})") from None
+        if status == "ok":
+            title, pages, digest, metadata = payload
+            return LoadedDocument(Path(path), title, [Page(n, t) for n, t in pages], digest, metadata)
+        raise LoadError(path, payload)
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+    def __enter__(self) -> ParseWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure(self) -> subprocess.Popen:
+        if self._proc is not None and self._proc.poll() is None:
+            return self._proc
+        self._kill()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", str(Path(__file__).resolve())], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        self.started += 1
+        return self._proc
+
+    def _kill(self) -> int | None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.kill()
+        code = proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        return code
+
+
+def _send(pipe, message: object) -> None:
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(_HEADER.pack(len(body)) + body)
+    pipe.flush()
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks: list[bytes] = []
+    while size:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive(fd: int, deadline: float | None) -> object:
+    (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
+    return pickle.loads(_read_exact(fd, size, deadline))
+
+
+def _answer(loaders, path: str, data: bytes, max_pages: int) -> tuple[str, object]:
+    try:
+        doc = loaders.load(Path(path), data, max_pages=max_pages)
+        return "ok", (doc.title, [(p.number, p.text) for p in doc.pages], doc.content_hash, doc.metadata)
+    except loaders.LoadError as exc:
+        return "error", exc.reason
+    except MemoryError:
+        return "error", "needs more memory than is available to read it; skipped"
+    except RecursionError:
+        return "error", "is nested too deeply to read; skipped"
+    except Exception as exc:  # a reader bug must not take the run down: the file fails with its name
+        return "error", f"could not be read ({exc.__class__.__name__})"
+
+
+def serve() -> None:
+    """The worker's loop: one request in, one answer out, until stdin closes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("panel_loaders", Path(__file__).with_name("loaders.py"))
+    loaders = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaders)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file's repair notes are not the user's concern
+    requests = os.dup(0)
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print must not corrupt the protocol
+    while True:
+        try:
+            path, data, max_pages = _receive(requests, None)
+        except EOFError:
+            return
+        _send(answers, _answer(loaders, path, data, max_pages))
+
+
+if __name__ == "__main__":
+    serve()
