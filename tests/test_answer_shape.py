@@ -154,3 +154,12 @@ def test_only_an_unknown_topic_that_reads_as_terminology_decides(question, unkno
     from assistant.answering.abstention import missing_topic
 
     assert missing_topic(question, unknown) == decisive
+
+
+def test_a_season_after_in_is_a_time_not_a_place():
+    from assistant.answering.value_types import holds_value
+
+    asked = {"which", "city", "hosted", "the", "third", "meeting"}
+    assert not holds_value("A third and final meeting is likely to take place in Spring 2019.", "place", asked)
+    assert holds_value("Guterres convened the first meeting in New York this week.", "place", asked)
+    assert holds_value("A third and final meeting is likely to take place in Spring 2019.", "date", asked)

@@ -39,7 +39,8 @@ def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
             m.group(0) for m in _CAPITALISED.finditer(sentence)
             if not set(m.group(0).lower().split()) <= (question_words | _NOT_NAMES)
         ]
-        if expected == "place":
-            return bool(names) and bool(_PLACE_CUE.search(sentence))
+        if expected == "place":  # a month, season or weekday after "in" is a time, not a place
+            cues = [m.group(0) for m in _PLACE_CUE.finditer(sentence) if not _DATE.search(m.group(0))]
+            return bool(names) and bool(cues)
         return bool(names)
     return False
