@@ -51,10 +51,6 @@ class Unit:
     quotes: list[Quote]
     items: list[Quote] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return " ".join(q.text for q in [*self.quotes, *self.items])
-
 
 class UnitBuilder:
     """Extends scored sentences into units, reading neighbours from the sentence index."""
@@ -70,10 +66,10 @@ class UnitBuilder:
             return Unit(anchor, [Quote(anchor.passage, anchor.span, anchor.text)])
         if row.role == "heading":
             return None
-        page = self.sentences.page_rows(anchor.passage)
-        index = next((i for i, r in enumerate(page) if r.char_start == row.char_start), None)
-        if index is None:
+        placed = self._place(anchor)
+        if placed is None:
             return Unit(anchor, [Quote(anchor.passage, anchor.span, anchor.text)])
+        page, index = placed
         run = [row]
         items: list[SentenceRow] = []
         nxt = index + 1
@@ -94,20 +90,26 @@ class UnitBuilder:
 
     def lead_of(self, item: ScoredSentence) -> ScoredSentence | None:
         """The lead-in of the list ``item`` belongs to, as an anchor to build the list from."""
-        if item.row is None:
+        placed = self._place(item)
+        if placed is None:
             return None
-        page = self.sentences.page_rows(item.passage)
-        index = next((i for i, r in enumerate(page) if r.char_start == item.row.char_start), None)
-        if index is None:
-            return None
+        page, index = placed
+        item_paras = {r.para for r in page[:index] if r.role == "item"}
         for row in reversed(page[:index]):
             if row.role == "lead":
                 return replace(item, text=row.text, row=row)
-            if row.role == "heading" or (row.role == "text" and not any(
-                r.role == "item" and r.para == row.para for r in page[:index]
-            )):
+            if row.role == "heading" or (row.role == "text" and row.para not in item_paras):
                 return None
         return None
+
+    def _place(self, anchor: ScoredSentence) -> tuple[list[SentenceRow], int] | None:
+        """The anchor's page (all its sentences in reading order) and the anchor's position in it."""
+        if anchor.row is None:
+            return None
+        page = self.sentences.page_rows(anchor.passage)
+        start = anchor.row.char_start
+        index = next((i for i, r in enumerate(page) if r.char_start == start), None)
+        return None if index is None else (page, index)
 
     def _quotes(self, preferred: Passage, rows: list[SentenceRow], strip_marker: bool = False) -> list[Quote]:
         """Rows (consecutive, one page) as few quotes as the stored passages allow."""
