@@ -27,6 +27,7 @@ from assistant.question_kind import classify
 from assistant.retrieval import Retriever
 from assistant.sentence_index import SentenceIndex
 from assistant.settings import Settings
+from assistant.text import stem, words
 
 #: Summaries draw on more passages than a single fact needs.
 SUMMARY_K = 10
@@ -99,17 +100,19 @@ class Assistant:
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
+        anchors = frozenset(stem(w) for n in names(asked) for w in words(n))
         if query == asked:
             scored = self.evidence.score(
-                asked, retrieval.query_vector, retrieval.passages, expected_type=form.expected_type
+                asked, retrieval.query_vector, retrieval.passages, expected_type=form.expected_type,
+                anchors=anchors,
             )
         else:  # a follow-up: rank sentences by the question itself, with the earlier turn as context
             own_vector = np.asarray(self.retriever.embedder.embed_query(asked), dtype=np.float32)
             scored = self.evidence.score(
                 asked, own_vector, retrieval.passages, context=query, context_vector=retrieval.query_vector,
-                expected_type=form.expected_type,
+                expected_type=form.expected_type, anchors=anchors,
             )
-        focus = focus_of(query, self.keyword_index, names(query))
+        focus = focus_of(query, self.keyword_index, names(query), asked)
         signals = support_signals(query, retrieval, scored, self.keyword_index, focus, form.expected_type)
         confidence = self.abstention.confidence(signals)
         timings["evidence"] = time.perf_counter() - t0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("best_similarity", "top_dense", "typed")
+FEATURES = ("best_similarity", "top_dense", "typed", "topic_held")
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 20000, lr: float = 1.0):

@@ -246,3 +246,12 @@ def test_headings_are_never_quoted(assistant):
 def test_topic_shift_is_not_rewritten(assistant):
     answer = assistant.ask("Why did Guterres set up the panel?", history=["What did Jack Ma say about education?"])
     assert answer.query == answer.question
+
+
+def test_speaker_and_topic_that_never_meet_are_refused_and_explained(assistant):
+    refused = assistant.ask("What did Melinda Gates say about migration?")
+    assert refused.abstained and refused.citations == []
+    assert "Melinda Gates" in refused.abstention_reason and "migration" in refused.abstention_reason
+    answered = assistant.ask("What did Guterres say about migration?")  # his quotation, named where it began
+    assert not answered.abstained
+    assert "migration is inevitable" in answered.citations[0].sentence

@@ -7,6 +7,7 @@ vector to the question, and coverage of the question's key terms weighted by the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ from assistant.sentence_index import SentenceIndex, SentenceRow
 from assistant.text import query_terms, terms, words
 
 SIMILARITY_WEIGHT = 1.0
-COVERAGE_WEIGHT = 0.5
+COVERAGE_WEIGHT = 0.7
 RANK_WEIGHT = 0.05  # a nudge toward sentences of better-ranked passages
 ECHO_WEIGHT = 0.15  # a sentence made only of the question's own words restates it rather than answers it
 CONTEXT_WEIGHT = 0.3  # for a follow-up, how much the earlier turn counts next to the question itself
@@ -41,10 +42,33 @@ class ScoredSentence:
     score: float
     row: SentenceRow | None = None  # the stored sentence, with its layout role
     typed: bool = False  # holds a value of the question's expected type
+    near_terms: frozenset[str] = frozenset()  # its terms and the previous sentence's (speaker, subject)
 
     @property
     def position(self) -> tuple[str, int, int]:
         return (self.passage.doc_id, self.passage.page or 0, self.passage.char_start + self.span[0])
+
+
+#: A sentence that introduces what someone said: "Guterres says:", "…, Ma said", "she warned that".
+_ATTRIBUTION = re.compile(
+    r"\b(?:says?|said|told|tells|notes?|noted|adds?|added|warns?|warned|stress(?:es|ed)?|urged?|argued?|"
+    r"explained|called on|asked|according to)\b|:\s*[“\"]",
+    re.I,
+)
+ATTRIBUTION_REACH = 6  # sentences searched back for the one that introduces a quotation
+
+
+def near_terms(rows: list[SentenceRow], i: int) -> frozenset[str]:
+    """The sentence's terms with the previous sentence's, or, when the nearest attribution is further
+    back in the passage, with every sentence back to it: a quotation's fourth sentence is still the
+    speaker's, who is named only where the quotation began."""
+    held = set(rows[i].terms)
+    for j in range(i - 1, max(-1, i - 1 - ATTRIBUTION_REACH), -1):
+        if _ATTRIBUTION.search(rows[j].text):
+            for k in range(j, i):
+                held |= rows[k].terms
+            return frozenset(held)
+    return frozenset(held | (rows[i - 1].terms if i else set()))
 
 
 class EvidenceScorer:
@@ -65,12 +89,16 @@ class EvidenceScorer:
     def score(
         self, question: str, query_vector: np.ndarray, passages: list[Passage],
         context: str = "", context_vector: np.ndarray | None = None, expected_type: str | None = None,
+        anchors: frozenset[str] = frozenset(),
     ) -> list[ScoredSentence]:
         """Every distinct sentence of ``passages``, best first.
 
         ``question`` is what the user asked now; ``context`` (with ``context_vector``) is the
         retrieval query of a follow-up, which also holds the earlier turn: it counts, but less.
         Headings are not evidence: they name a topic, they don't say anything about it.
+        ``anchors`` are the terms of the question's names: a quotation rarely repeats its speaker, so a
+        name the sentence's setting holds (title, section, paragraph) counts as if the sentence held it,
+        and the sentence that merely names the people asked about does not outrank the one that answers.
         """
         own_words = set(words(question))
         weights = self.question_weights(question, context)
@@ -87,16 +115,17 @@ class EvidenceScorer:
             para_terms: dict[int, set[str]] = {}
             for row, _ in rows:
                 para_terms.setdefault(row.para, set()).update(row.terms)
-            for row, sim in rows:
+            for i, (row, sim) in enumerate(rows):
                 key = (passage.doc_id, row.page or 0, row.char_start)
                 if key in seen or row.role == "heading":
                     continue
                 seen.add(key)
                 row_terms = row.terms
-                coverage = sum(w for t, w in weights.items() if t in row_terms) / total_weight
                 setting = row_terms | title_terms | self._section_terms(row.section)
                 setting_coverage = sum(w for t, w in weights.items() if t in setting) / total_weight
                 setting |= para_terms[row.para]  # the paragraph holds names together, but ranks no sentence
+                held = row_terms | (anchors & setting)
+                coverage = sum(w for t, w in weights.items() if t in held) / total_weight
                 echo = 1.0 - len(row_terms - asked) / len(row_terms) if row_terms else 1.0
                 start = row.char_start - passage.char_start
                 typed = bool(expected_type) and holds_value(row.text, expected_type, own_words)
@@ -105,7 +134,7 @@ class EvidenceScorer:
                         passage=passage, passage_rank=rank, text=row.text,
                         span=(start, start + len(row.text)), similarity=float(sim), coverage=coverage,
                         setting_coverage=setting_coverage, setting_terms=frozenset(setting), terms=row_terms,
-                        row=row, typed=typed,
+                        row=row, typed=typed, near_terms=near_terms([r for r, _ in rows], i),
                         score=SIMILARITY_WEIGHT * float(sim) + COVERAGE_WEIGHT * coverage
                         + SETTING_WEIGHT * (setting_coverage - coverage)
                         + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo + TYPE_WEIGHT * typed,

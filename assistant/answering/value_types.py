@@ -29,6 +29,12 @@ _NOT_NAMES = frozenset(
 )
 
 
+def names_someone(name: str) -> bool:
+    """A capitalised run that names a person, place or body: not a date ("June") and not titles only
+    ("Secretary General", whom a text calls by name instead)."""
+    return not _DATE.fullmatch(name) and not set(name.lower().replace("-", " ").split()) <= _NOT_NAMES
+
+
 def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
     if expected == "number":
         return bool(_NUMBER.search(sentence))
