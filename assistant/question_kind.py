@@ -2,7 +2,8 @@
 
 A closed set of forms, not a list of questions:
 - ``summary``: "summarize/summarise", "overview", "main/key points", "highlights", "in brief",
-  "what happened at/during/in", "what was discussed";
+  "what happened at/during/in", "what was discussed" (but "according to the meeting summary" names
+  a source, it does not ask for one);
 - ``list``: "list", "name/enumerate the", "what/which are/were the <plural>", "which <plural> ...",
   "what <plural> did ...", a number before a plural ("the nine enablers", "three ways");
 - ``reason``: "why", "how come", "for what reason", "what was the reason/purpose/motivation",
@@ -25,6 +26,14 @@ _SUMMARY = re.compile(
     r"\b(summari[sz]e|summary|overview|(?:main|key) (?:points|ideas|themes|messages|findings|takeaways)|"
     r"highlights|in brief|in a nutshell|"
     r"what happened|what was discussed|what were the discussions|gist)\b",
+    re.I,
+)
+#: "according to the second-meeting summary", "what does the summary of the meeting say": a source,
+#: not a request.
+_SOURCE_REFERENCE = re.compile(
+    r"\b(?:according to|in|from|per|by)\s+(?:the\s+|its\s+|their\s+|this\s+|that\s+)?(?:[\w’'-]+\s+){0,3}?"
+    r"(?:summary|overview|highlights)\b|"
+    r"\bsummary\s+(?:of\s+(?:[\w’'-]+\s+){1,5}?)?(?:say|says|said|mention|mentions|state|states|report|reports)\b",
     re.I,
 )
 _LIST_VERB = re.compile(r"^\s*(?:please\s+)?(list|name|enumerate|itemi[sz]e)\b", re.I)
@@ -65,7 +74,7 @@ class QuestionForm:
 def classify(question: str) -> QuestionForm:
     """The answer kind and, for factoids, the expected value type of ``question``."""
     q = question.strip()
-    if _SUMMARY.search(q):
+    if _SUMMARY.search(_SOURCE_REFERENCE.sub(" ", q)):
         return QuestionForm("summary", topic=_without(_SUMMARY, q))
     if _REASON.search(q) and not _HOW_QUANTITY.search(q):
         return QuestionForm("reason", topic=q)

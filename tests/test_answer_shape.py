@@ -25,6 +25,9 @@ from eval.shape import first_sentence, headings_quoted, shape_scores, strip_layo
         ("Give me an overview of the announcement.", "summary"),
         ("What happened at the second meeting?", "summary"),
         ("What are the main points of the article?", "summary"),
+        ("Can you give a summary of the WACC article?", "summary"),
+        ("Why did trust matter, according to the meeting summary?", "reason"),  # a source, not a request
+        ("What does the summary of the first meeting say about youth?", "factoid"),
         ("Why did Guterres set up the panel?", "reason"),
         ("How did the panel consult stakeholders?", "reason"),
         ("How many responses did the call for contributions yield?", "factoid"),
