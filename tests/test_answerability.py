@@ -84,3 +84,8 @@ def test_names_and_topic_must_meet_in_one_sentence():
     assert topic_held([stem("migration")], ma, apart) == 0.0
     assert topic_held([stem("migration")], ma, together) == 1.0
     assert topic_held([], [], apart) == 1.0  # a question naming no one and nothing asks nothing of this signal
+
+
+def test_a_person_is_held_by_the_surname_used_after_the_first_mention():
+    ma = [[stem("jack"), stem("ma")]]
+    assert topic_held([stem("migration")], ma, [_scored("a", "ma said migration helps")]) == 1.0
