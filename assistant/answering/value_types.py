@@ -24,8 +24,8 @@ _PLACE_CUE = re.compile(r"\b(?:in|at|from|to|across|visits? to)\s+(?:the\s+)?[A-
 
 #: Capitalised words that are not names (titles and institutions every sentence of this genre uses).
 _NOT_NAMES = frozenset(
-    "the a an un united nations panel secretary general chair co chief ms mr mrs dr what which who whom whose when where why "
-    "how in on at of for to by with from it its this that these those he she they we our".split()
+    "the a an un united nations panel secretary general chair co chief ms mr mrs dr what which who whom whose "
+    "when where why how in on at of for to by with from it its this that these those he she they we our".split()
 )
 
 
