@@ -31,6 +31,11 @@ from assistant.text import stem, words
 
 #: Summaries draw on more passages than a single fact needs.
 SUMMARY_K = 10
+#: Share of the sentence ranking that reads the question without its names. "Who co-chaired the
+#: High-level Panel on Digital Cooperation?" is closest, as a whole, to any sentence that names the
+#: panel; without the names it asks about co-chairing. Regression set: lead accuracy 0.692 -> 0.769,
+#: list completeness 0.905 -> 0.952, follow-ups 0.857 -> 0.929 (0.3 helps less, 0.7 no more).
+ASK_WEIGHT = 0.5
 
 
 def make_answerer(settings: Settings, backend: str | None = None, units: UnitBuilder | None = None) -> Answerer:
@@ -73,6 +78,18 @@ class Assistant:
     def backend(self) -> str:
         return self.answerer.name
 
+    def _asked_vector(self, asked: str, own_names: list[str], vector: np.ndarray) -> np.ndarray:
+        """The question's vector blended with that of its words other than names (one more embedding,
+        only when the question names someone). Sentence similarity is linear in it, so this ranks by
+        the blend of both similarities."""
+        bare = asked
+        for name in own_names:
+            bare = bare.replace(name, " ")
+        if not own_names or not words(bare):
+            return vector
+        without = np.asarray(self.retriever.embedder.embed_query(bare), dtype=np.float32)
+        return (1 - ASK_WEIGHT) * vector + ASK_WEIGHT * without
+
     def ask(
         self, question: str, history: Sequence[Any] | None = None, k: int | None = None,
         doc_ids: list[str] | None = None,
@@ -100,17 +117,18 @@ class Assistant:
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
-        anchors = frozenset(stem(w) for n in names(asked) for w in words(n))
+        own_names = names(asked)
+        anchors = frozenset(stem(w) for n in own_names for w in words(n))
         if query == asked:
             scored = self.evidence.score(
-                asked, retrieval.query_vector, retrieval.passages, expected_type=form.expected_type,
-                anchors=anchors,
+                asked, self._asked_vector(asked, own_names, retrieval.query_vector), retrieval.passages,
+                expected_type=form.expected_type, anchors=anchors,
             )
         else:  # a follow-up: rank sentences by the question itself, with the earlier turn as context
             own_vector = np.asarray(self.retriever.embedder.embed_query(asked), dtype=np.float32)
             scored = self.evidence.score(
-                asked, own_vector, retrieval.passages, context=query, context_vector=retrieval.query_vector,
-                expected_type=form.expected_type, anchors=anchors,
+                asked, self._asked_vector(asked, own_names, own_vector), retrieval.passages, context=query,
+                context_vector=retrieval.query_vector, expected_type=form.expected_type, anchors=anchors,
             )
         focus = focus_of(query, self.keyword_index, names(query), asked)
         signals = support_signals(query, retrieval, scored, self.keyword_index, focus, form.expected_type)

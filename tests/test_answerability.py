@@ -7,7 +7,7 @@ import pytest
 from assistant.answer import Passage
 from assistant.answering.abstention import topic_held, topic_slot
 from assistant.answering.evidence import ScoredSentence, near_terms
-from assistant.answering.value_types import names_someone
+from assistant.answering.value_types import names_someone, without_titles
 from assistant.sentence_index import SentenceRow
 from assistant.text import stem
 
@@ -44,6 +44,8 @@ def test_dates_and_bare_titles_name_no_one():
     assert names_someone("Jack Ma") and names_someone("World Bank")
     assert not names_someone("June")
     assert not names_someone("Secretary General")
+    assert without_titles("General Philip Lee") == "Philip Lee"
+    assert without_titles("Secretary-General Guterres") == "Guterres"
 
 
 def _rows(*texts: str) -> list[SentenceRow]:

@@ -26,7 +26,7 @@ weights were fitted on the regression set and the threshold chosen by leave-one-
 that at most 3% of answerable questions are refused (``python -m eval.calibrate`` re-fits them and
 prints the figures). ``best_coverage`` and ``agreement`` are measured and shown but did not improve
 the held-out result, so their weights are zero. Of the conjunction signals ``typed`` and ``topic_held`` earn a
-weight (``topic_held`` lifts leave-one-out abstention recall from 0.05 to 0.20 at 1.9% false
+weight (``topic_held`` lifts leave-one-out abstention recall from 0.05 to 0.20 at 1.3% false
 abstentions); on the regression set ``focus_held`` and ``focus_unknown`` point the wrong way (area under the
 ROC curve 0.44 and 0.47: near-topic questions reuse the documents' own words, while answerable ones
 paraphrase), and so does ``known_terms`` once they are in; a model that learnt "unknown words mean
@@ -41,15 +41,15 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from assistant.answering.evidence import ScoredSentence
-from assistant.answering.value_types import names_someone
+from assistant.answering.value_types import names_someone, without_titles
 from assistant.conversation import names as names_in
 from assistant.keyword_index import KeywordIndex
 from assistant.retrieval import Retrieval
 from assistant.text import STOPWORDS, query_terms, stem, words
 
 #: Logistic weights of the signals and the intercept, fitted by ``python -m eval.calibrate``.
-WEIGHTS = {"best_similarity": 1.571, "top_dense": 1.645, "typed": 0.845, "topic_held": 1.951}
-BIAS = -3.282
+WEIGHTS = {"best_similarity": 2.199, "top_dense": 1.535, "typed": 0.886, "topic_held": 1.931}
+BIAS = -3.525
 
 
 FOCUS_RARE = 2  # rarest non-name terms of the question that join its names as focus terms
@@ -122,7 +122,7 @@ def focus_of(question: str, keyword: KeywordIndex, names: list[str], own_questio
     focus = {t: keyword.idf(t) for t in asked if (t in name_terms or t in rare) and t not in unknown}
     unknown_words = [surface.get(t, t) for t in unknown]
     own = own_question or question
-    own_names = [n for n in names_in(own) if names_someone(n)]
+    own_names = [without_titles(n) for n in names_in(own) if names_someone(n)]
     return Focus(
         focus, names, unknown_words, missing_topic(question, unknown_words), topic_slot(own, keyword), own_names
     )

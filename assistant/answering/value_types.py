@@ -35,6 +35,14 @@ def names_someone(name: str) -> bool:
     return not _DATE.fullmatch(name) and not set(name.lower().replace("-", " ").split()) <= _NOT_NAMES
 
 
+def without_titles(name: str) -> str:
+    """"Secretary-General Philip Lee" -> "Philip Lee": the title is not part of what names him."""
+    parts = name.split()
+    while len(parts) > 1 and set(parts[0].lower().replace("-", " ").split()) <= _NOT_NAMES:
+        parts.pop(0)
+    return " ".join(parts)
+
+
 def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
     if expected == "number":
         return bool(_NUMBER.search(sentence))
