@@ -36,6 +36,12 @@ _SOURCE_REFERENCE = re.compile(
     r"\bsummary\s+(?:of\s+(?:[\w’'-]+\s+){1,5}?)?(?:say|says|said|mention|mentions|state|states|report|reports)\b",
     re.I,
 )
+#: "Can you give me a short overview of ...": the request around the topic, not the topic.
+_SUMMARY_REQUEST = re.compile(
+    r"^\s*(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:give|provide|write|offer|share)\s+(?:me\s+|us\s+)?"
+    r"(?:an?\s+)?(?:short\s+|brief\s+|quick\s+)?(?:overview|summary|rundown)\s+of\s+",
+    re.I,
+)
 _LIST_VERB = re.compile(r"^\s*(?:please\s+)?(list|name|enumerate|itemi[sz]e)\b", re.I)
 _NUMBER = (
     r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|\d+)"
@@ -75,7 +81,7 @@ def classify(question: str) -> QuestionForm:
     """The answer kind and, for factoids, the expected value type of ``question``."""
     q = question.strip()
     if _SUMMARY.search(_SOURCE_REFERENCE.sub(" ", q)):
-        return QuestionForm("summary", topic=_without(_SUMMARY, q))
+        return QuestionForm("summary", topic=_without(_SUMMARY, _SUMMARY_REQUEST.sub("", q)))
     if _REASON.search(q) and not _HOW_QUANTITY.search(q):
         return QuestionForm("reason", topic=q)
     if _LIST_VERB.search(q):

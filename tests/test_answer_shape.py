@@ -40,6 +40,11 @@ def test_question_kind_from_its_form(question, kind):
     assert classify(question).kind == kind
 
 
+def test_a_summary_request_is_not_part_of_its_topic():
+    assert classify("Can you give me a short overview of the WACC article?").topic == "the WACC article"
+    assert classify("Summarize the second meeting.").topic == "the second meeting"
+
+
 def test_expected_value_type_and_topic():
     assert classify("How many responses were there?").expected_type == "number"
     assert classify("When was the report released?").expected_type == "date"

@@ -255,3 +255,12 @@ def test_speaker_and_topic_that_never_meet_are_refused_and_explained(assistant):
     answered = assistant.ask("What did Guterres say about migration?")  # his quotation, named where it began
     assert not answered.abstained
     assert "migration is inevitable" in answered.citations[0].sentence
+
+
+def test_summary_of_a_document_its_title_names_reads_only_that_document(assistant):
+    answer = assistant.ask(
+        "Can you give me a short summary of the announcement of the High-level Panel on Digital Cooperation?"
+    )
+    assert answer.kind == "summary" and not answer.abstained
+    assert len(answer.citations) >= 3
+    assert {c.doc_id for c in answer.citations} == {"2018-07-panel-announcement-news"}
