@@ -91,3 +91,18 @@ def test_names_and_topic_must_meet_in_one_sentence():
 def test_a_person_is_held_by_the_surname_used_after_the_first_mention():
     ma = [[stem("jack"), stem("ma")]]
     assert topic_held([stem("migration")], ma, [_scored("a", "ma said migration helps")]) == 1.0
+
+
+def test_the_refusal_says_which_part_is_missing_as_the_user_wrote_it():
+    from assistant.answering.abstention import Focus, SupportSignals, why_not
+
+    signals = SupportSignals(0.3, 0.3, 1.0, 1.0, 0.3, topic_held=0.0)
+    slot = topic_slot("What did Guterres say about the eTrade initiative?", _Corpus())
+    etrade = Focus({}, ["Guterres"], [], topic=slot, own_names=["Guterres"])
+    assert why_not(etrade, signals, None) == (
+        "The documents mention Guterres and “eTrade initiative”, but no passage puts them together."
+    )
+    two = Focus({}, ["Philip Lee", "Jack Ma"], [], topic=["Jack", "Ma"], own_names=["Philip Lee", "Jack Ma"])
+    assert why_not(two, signals, None) == (
+        "The documents mention Philip Lee and Jack Ma, but no passage puts them together."
+    )

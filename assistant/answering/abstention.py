@@ -165,6 +165,7 @@ def support_signals(
     return signals
 
 
+_SURFACE_WORD = re.compile(r"[\w’'-]+")
 _SLOT_LEAD = re.compile(r"^(?:(?:the|a|an|his|her|their|its|this|that|these|those)\s+)*", re.I)
 
 
@@ -176,8 +177,8 @@ def topic_slot(question: str, keyword: KeywordIndex) -> list[str]:
     if not match:
         return []
     phrase = []
-    for w in words(_SLOT_LEAD.sub("", match.group(1))):
-        if w.lower() in STOPWORDS:
+    for w in _SURFACE_WORD.findall(_SLOT_LEAD.sub("", match.group(1))):  # as written: "eTrade", not "etrade"
+        if words(w) and words(w)[0] in STOPWORDS:
             break
         phrase.append(w)
     return [w for w in phrase if all(known(t, keyword) for t in query_terms(w))]
@@ -209,15 +210,17 @@ def topic_held(topic: list[str], names: list[list[str]], scored: list[ScoredSent
 
 def why_not(focus: Focus, signals: SupportSignals, expected_type: str | None) -> str:
     """One sentence saying which part of the question the documents don't cover, when we can tell."""
-    mentioned = " and ".join(focus.names)
+    mentioned = " and ".join(focus.own_names or focus.names)
     if focus.missing_topic or focus.unknown:
         missing = " or ".join(f"“{w}”" for w in focus.missing_topic or focus.unknown)
         if mentioned:
             return f"The documents mention {mentioned} but say nothing about {missing}."
         return f"The documents never mention {missing}."
     if signals.topic_held < 1 and focus.own_names and focus.topic:
-        who = " and ".join(focus.own_names)
-        return f"The documents mention {who} and “{' '.join(focus.topic)}”, but no passage puts them together."
+        topic = " ".join(focus.topic)
+        if any(topic.lower() in n.lower() for n in focus.own_names):  # "What did Lee say about Jack Ma?"
+            return f"The documents mention {mentioned}, but no passage puts them together."
+        return f"The documents mention {mentioned} and “{topic}”, but no passage puts them together."
     if expected_type and signals.typed < 1 and mentioned:
         return f"The documents mention {mentioned} but give no {TYPE_NOUN[expected_type]} for what you asked."
     if signals.focus_held < 1 and mentioned:
