@@ -42,11 +42,12 @@ class VersionWriter:
         self.chunker = chunker
         self.window = window
         self.recipe = recipe
-        self.reused = 0  # vectors taken from rows a killed run had stored (not embedded again)
+        self.resuming = False
 
     def start(self, key: str, doc_id: str, header: DocumentHeader, mark: PartialVersion | None) -> PartialVersion:
         """The mark to continue from: ``mark`` when it is this very version, else a fresh one (stored)."""
-        if mark is not None and self.resumes(mark, doc_id, header):
+        self.resuming = mark is not None and self.resumes(mark, doc_id, header)
+        if self.resuming:
             return mark
         fresh = PartialVersion(key, doc_id, header.content_hash, self.recipe, header.page_count)
         put_partial(self.store.client, self.store.settings, fresh)
@@ -71,8 +72,8 @@ class VersionWriter:
             prefix = f"{mark.doc_id}-{mark.content_hash[:12]}"
             ids = [f"{prefix}-{c.index:05d}" for c in chunks]
             sentence_ids = [f"{prefix}-s{mark.sentences + i:05d}" for i in range(len(sentences))]
-            # Only the first window of a run can have rows already: the one a killed run was writing.
-            known = self._stored(ids, sentence_ids, texts) if first else {}
+            # Only the first window of a resumed run can have rows already: the one a killed run was writing.
+            known = self._stored(ids, sentence_ids, texts) if first and self.resuming else {}
             first = False
             # The total is an estimate until the last window: texts so far, scaled to the page count.
             expected = mark.chunks + mark.sentences + len(texts)
@@ -129,7 +130,6 @@ class VersionWriter:
             on_embedded(done, expected)
 
         computed = self.store.embedder.encode([texts[n] for n in missing], on_batch=on_batch)
-        self.reused += len(known)
         out = np.empty((len(texts), self.store.embedder.dimension), dtype=np.float32)
         if missing:
             out[missing] = computed

@@ -28,9 +28,9 @@ from .test_integrity import snapshot
 SOURCES = ["pdflatex-4-pages.pdf", "multicolumn.pdf", "minimal-document.pdf", "google-doc-document.pdf"]
 
 
-def large_pdf(path: Path, pages: int) -> Path:
+def large_pdf(path: Path, pages: int, sources: list[str] = SOURCES) -> Path:
     """``pages`` pages cycling through the fixture PDFs' pages, with a blank page every 13th."""
-    fixture_pages = [page for name in SOURCES for page in PdfReader(FIXTURES / name).pages]
+    fixture_pages = [page for name in sources for page in PdfReader(FIXTURES / name).pages]
     writer = PdfWriter()
     for n in range(pages):
         if n % 13 == 12:
