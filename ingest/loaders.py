@@ -298,6 +298,9 @@ def _open_pdf(
     def read(start: int, stop: int) -> list[Page]:
         with _pdf_errors(path):
             raw = [(n + 1, reader.pages[n].extract_text() or "") for n in range(start, stop)]
+            # pypdf keeps every object it resolved (content streams, fonts): forget those of this window,
+            # so reading a large file window by window holds one window's objects, not the whole file's.
+            reader.resolved_objects.clear()
         pages = [Page(n, clean_pdf_text(t)) for n, t in raw]
         return [p for p in pages if p.text.strip()]
 
