@@ -380,7 +380,11 @@ class Ingester:
 
 
 def ensure_corpus(ingester: Ingester, progress: Progress | None = None) -> SyncReport | None:
-    """Ingest the bundled corpus when the index is empty (first start); otherwise do nothing."""
-    if ingester.store.count() > 0:
+    """Ingest the bundled corpus when no document is recorded (first start); otherwise do nothing.
+
+    Records, not rows, decide: a first ingestion killed midway leaves rows (kept for the resume) but no
+    record, and the next start must finish it rather than open an index with nothing to answer from.
+    """
+    if ingester.store.list_records():
         return None
     return ingester.sync([ingester.settings.corpus_dir], progress=progress)

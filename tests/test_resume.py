@@ -209,3 +209,18 @@ def test_a_killed_ingestion_resumes_on_a_chroma_server(chroma_port, tmp_path, bi
     assert resumed.embedded == clean_report.embedded - stored
     assert snapshot(rerun.store) == snapshot(clean.store)
     assert integrity.check(rerun.store).ok
+
+
+def test_a_first_start_killed_midway_is_finished_by_the_next_start(tmp_path, monkeypatch):
+    """Rows of the unfinished first document are kept for the resume, but do not count as an index."""
+    from ingest.pipeline import ensure_corpus
+
+    ingester = make_ingester(tmp_path / "data", window=5)
+    kill_at(monkeypatch, "window-1")  # the first document's passages are stored, its record is not
+    with pytest.raises(Killed):
+        ensure_corpus(ingester)
+    monkeypatch.undo()
+    assert ingester.store.count() > 0 and not ingester.store.list_records()
+    report = ensure_corpus(make_ingester(tmp_path / "data", window=5))
+    assert report is not None and report.counts["added"] == 5
+    assert integrity.check(ingester.store).ok
