@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # --- ingestion limits and safety ---------------------------------------------------
     parse_timeout: float = Field(60.0, gt=0, description="Seconds one file may take to read before it is skipped.")
     max_pages: int = Field(5000, ge=1, description="PDFs with more pages are refused before they are read.")
+    page_window: int = Field(
+        50, ge=1,
+        description="Pages read, embedded and stored per step; progress is saved after each, so a killed run resumes.",
+    )
     max_upload_mb: float = Field(50.0, gt=0, description="Uploads larger than this are refused before being written.")
     writer_wait: float = Field(
         600.0, ge=0, description="Seconds an ingestion waits for another one on the same index before giving up."

@@ -94,13 +94,13 @@ def make_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
-def _collection_names(settings: Settings) -> tuple[str, str, str]:
+def _collection_names(settings: Settings) -> tuple[str, ...]:
     name = settings.collection
-    return name, f"{name}_sentences", f"{name}_records"
+    return name, f"{name}_sentences", f"{name}_records", f"{name}_progress"  # progress: see store_progress
 
 
 def drop_index(settings: Settings, client: Any = None) -> None:
-    """Delete the passages, sentences and records collections, whatever model built them."""
+    """Delete the passages, sentences, records and progress collections, whatever model built them."""
     client = client if client is not None else make_client(settings)
     for name in _collection_names(settings):
         try:
@@ -247,6 +247,10 @@ class Store:
             lambda m: keep_hash is None or m.get("doc_hash") != keep_hash, where={"doc_id": doc_id}
         )
 
+    def delete_version(self, doc_id: str, doc_hash: str) -> int:
+        """Delete the passages and sentences of one version (an unfinished one that is given up)."""
+        return self._delete_where(lambda m: m.get("doc_hash") == doc_hash, where={"doc_id": doc_id})
+
     def delete_versions_except(self, live: set[tuple[str, str]]) -> int:
         """Delete passages and sentences whose (doc_id, doc_hash) no record explains."""
         return self._delete_where(lambda m: (m.get("doc_id"), m.get("doc_hash")) not in live)
@@ -264,7 +268,12 @@ class Store:
                     metadatas=[_clean(m) for m in metadatas[start:end]],
                     embeddings=embeddings[start:end],
                 )
-            self._bump_revision(str(m.get("doc_id", "")) for m in metadatas)
+            # Rows of a version no record names change no answer: readers need not look again. (A large
+            # document is written window by window; a bump per window would make every reader re-read
+            # the document each time and overflow the change log.) The record's write announces them.
+            live = self.live_versions()
+            if any((m.get("doc_id"), m.get("doc_hash")) in live for m in metadatas):
+                self._bump_revision(str(m.get("doc_id", "")) for m in metadatas)
 
     def _delete_where(self, doomed: Callable[[dict[str, Any]], bool], where: dict[str, Any] | None = None) -> int:
         """Delete the passages and sentences whose metadata ``doomed`` accepts; returns passages deleted."""

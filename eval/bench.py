@@ -73,8 +73,14 @@ def main(argv: list[str] | None = None) -> int:
 
         argv.remove("--scale")
         return scale_main(argv)
+    if "--large" in argv:  # one large PDF: peak memory in page windows, resume after a kill
+        from eval.bench_large import main as large_main
+
+        argv.remove("--large")
+        return large_main(argv)
     parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__)
     parser.add_argument("--scale", action="store_true", help="run eval.bench_scale instead (see its --help)")
+    parser.add_argument("--large", action="store_true", help="run eval.bench_large instead (see its --help)")
     parser.add_argument("--questions", type=Path, default=None, help="JSONL regression set (default: the bundled one)")
     parser.add_argument("--repeat", type=int, default=3, help="times each question is asked (default 3)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed questions asked first (default 5)")

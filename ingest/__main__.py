@@ -40,10 +40,12 @@ class _Bars:
         _say(message)
 
     def embedded(self, done: int, total: int) -> None:
-        if self.embed is None or self.embed.total != total or done <= (self.embed.n or 0) - 1:
+        """A large document's total is an estimate refined window by window: the bar keeps going."""
+        if self.embed is None or done <= (self.embed.n or 0) - 1:
             if self.embed is not None:
                 self.embed.close()
             self.embed = tqdm(total=total, unit="chunk", desc="embedding", position=1, leave=False)
+        self.embed.total = total
         self.embed.n = done
         self.embed.refresh()
 

@@ -5,6 +5,11 @@ it has. A crash, an outage or a bug can leave rows no record names (orphans: inv
 but dead weight), two rows for one position (duplicates), a version with fewer or more rows than
 its record says (count mismatch), or one document named in two versions at once. ``check`` lists
 these; ``repair`` deletes orphans and duplicates and re-ingests versions that are incomplete.
+
+A version a killed run left half-written *with a progress mark* (``assistant.store_progress``) is
+not damage: it is reported as unfinished (how far it got, the command that finishes it), its rows
+are not orphans, and ``repair`` finishes it by resuming the ingestion. Only a mark that claims more
+rows than the store holds is damage (the version is dropped and read again).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.store import SourceRecord, Store
+from assistant.store_progress import PartialVersion, delete_partials, list_partials
 from ingest.pipeline import Ingester, SyncReport, source_path
 
 Version = tuple[str, str]  # (doc_id, content hash)
@@ -28,12 +34,15 @@ class CheckReport:
     duplicates: dict[str, list[str]] = field(default_factory=lambda: {"passages": [], "sentences": []})
     mismatches: list[tuple[Version, str, int, int]] = field(default_factory=list)  # version, what, expected, found
     split_documents: dict[str, list[str]] = field(default_factory=dict)  # doc_id -> sources naming other versions
+    unfinished: list[PartialVersion] = field(default_factory=list)  # resumable: a rerun finishes them
+    damaged: list[tuple[PartialVersion, str, int]] = field(default_factory=list)  # mark, what, rows found
+    leftover_marks: list[PartialVersion] = field(default_factory=list)  # marks of versions already recorded
 
     @property
     def ok(self) -> bool:
         return not (
             any(self.orphans[k] for k in self.orphans) or any(self.duplicates.values())
-            or self.mismatches or self.split_documents
+            or self.mismatches or self.split_documents or self.unfinished or self.damaged or self.leftover_marks
         )
 
     def lines(self) -> list[str]:
@@ -50,6 +59,20 @@ class CheckReport:
             )
         for doc_id, sources in sorted(self.split_documents.items()):
             out.append(f"split     {doc_id} is recorded in more than one version ({', '.join(sources)})")
+        for mark in self.unfinished:
+            out.append(
+                f"unfinished {mark.source}: {mark.pages_done:,} of {mark.page_count:,} pages stored "
+                f"(version {mark.content_hash[:12]}, not yet visible; an ingestion was stopped). "
+                f"`python -m ingest {mark.source}` resumes it"
+            )
+        for mark, what, found in self.damaged:
+            expected = mark.chunks if what == "passages" else mark.sentences
+            out.append(
+                f"mismatch  unfinished {mark.source} version {mark.content_hash[:12]}: its progress mark says "
+                f"{expected} {what}, the store holds {found}"
+            )
+        for mark in self.leftover_marks:
+            out.append(f"leftover  progress mark of {mark.source}: its version {mark.content_hash[:12]} is complete")
         return out
 
     def summary(self) -> str:
@@ -69,6 +92,10 @@ def check(store: Store) -> CheckReport:
     """Compare every stored row with the records (reads everything; no writes)."""
     records = store.list_records()
     report = CheckReport(records=len(records))
+    live = {(r.doc_id, r.content_hash) for r in records}
+    marks = list_partials(store.client, store.settings).values()
+    report.leftover_marks = [m for m in marks if m.version in live]
+    partial = {m.version: m for m in marks if m.version not in live}
     by_version: dict[Version, SourceRecord] = {}
     by_doc: dict[str, set[str]] = defaultdict(set)
     for rec in records:
@@ -84,7 +111,7 @@ def check(store: Store) -> CheckReport:
         seen: dict[tuple, str] = {}
         for row_id, meta in sorted(rows):
             version = (meta.get("doc_id"), meta.get("doc_hash"))
-            if version not in by_version:
+            if version not in by_version and version not in partial:
                 report.orphans[what][version] += 1
                 continue
             found[version] += 1
@@ -97,6 +124,12 @@ def check(store: Store) -> CheckReport:
             expected = rec.chunks if what == "passages" else int(rec.extra.get("sentences", 0))
             if found[version] != expected:
                 report.mismatches.append((version, what, expected, found[version]))
+        for version, mark in sorted(partial.items()):
+            # Rows past the mark are the window a killed run was writing: the resume rewrites them.
+            if found[version] < (mark.chunks if what == "passages" else mark.sentences):
+                report.damaged.append((mark, what, found[version]))
+    damaged = {m.source for m, *_ in report.damaged}
+    report.unfinished = [m for _, m in sorted(partial.items()) if m.source not in damaged]
     return report
 
 
@@ -107,8 +140,15 @@ def repair(ingester: Ingester, report: CheckReport) -> tuple[list[str], SyncRepo
     with ingester.writing():
         records = store.list_records()
         live = {(r.doc_id, r.content_hash) for r in records}
+        delete_partials(store.client, store.settings, [m.source for m in report.leftover_marks])
+        done += [f"deleted the progress mark of {m.source} (its version is complete)" for m in report.leftover_marks]
+        for mark in {m.source: m for m, *_ in report.damaged}.values():  # the mark first, then its rows
+            delete_partials(store.client, store.settings, [mark.source])
+            store.delete_version(*mark.version)
+            done.append(f"dropped the unfinished version {mark.content_hash[:12]} of {mark.source}: rows are missing")
+        resumable = {m.version for m in report.unfinished}
         if any(report.orphans.values()):
-            store.delete_versions_except(live)
+            store.delete_versions_except(live | resumable)
             done.append(f"deleted {sum(report.orphans['passages'].values())} orphan passages and "
                         f"{sum(report.orphans['sentences'].values())} orphan sentences")
         if any(report.duplicates.values()):
@@ -126,7 +166,17 @@ def repair(ingester: Ingester, report: CheckReport) -> tuple[list[str], SyncRepo
             done.append(f"dropped the incomplete version {digest[:12]} of {doc_id} ({', '.join(sources)})")
             again += [source_path(s) for s in sources if source_path(s).is_file()]
         if broken:
-            store.delete_versions_except(live - broken)
+            store.delete_versions_except((live - broken) | resumable)
+        for mark in [m for m, *_ in report.damaged] + report.unfinished:
+            path = source_path(mark.source)
+            if path.is_file() and path not in again:
+                again.append(path)
+                if mark in report.unfinished:
+                    done.append(f"resuming {mark.source} after page {mark.pages_done:,} of {mark.page_count:,}")
+            elif not path.is_file() and mark in report.unfinished:  # nothing left to resume from
+                delete_partials(store.client, store.settings, [mark.source])
+                store.delete_version(*mark.version)
+                done.append(f"dropped the unfinished version of {mark.source}: the file is gone")
     synced = ingester.sync(again, prune=False) if again else None
     if synced:
         outcomes = ", ".join(f"{o.source} {o.status}" for o in synced.outcomes)

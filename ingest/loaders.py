@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 import yaml
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm")
+NO_PDF_TEXT = "no extractable text (scanned or image-only PDF?)"
 
 
 class LoadError(Exception):
@@ -57,11 +60,35 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load(path: Path, data: bytes | None = None, max_pages: int | None = None) -> LoadedDocument:
-    """Read one file (or its already-read bytes); raise ``LoadError`` for anything unusable.
+class OpenedDocument:
+    """A file opened for reading a window of pages at a time (large PDFs are never held whole).
 
-    ``max_pages`` refuses a PDF with more pages before any page is read. Hostile files are also
-    bounded in time: the ingester calls this through ``ingest.parse_worker``.
+    ``page_count`` counts the file's pages (blank ones included); ``read(start, stop)`` returns the
+    pages at those 0-based positions that hold text, with their 1-based numbers.
+    """
+
+    def __init__(self, path: Path, title: str, page_count: int, digest: str, metadata: dict[str, str],
+                 read: Callable[[int, int], list[Page]]) -> None:
+        self.path = path
+        self.title = title
+        self.page_count = page_count
+        self.content_hash = digest
+        self.metadata = metadata
+        self._read = read
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.path.suffix.lower() == ".pdf"
+
+    def read(self, start: int, stop: int) -> list[Page]:
+        return self._read(max(0, start), min(stop, self.page_count))
+
+
+def open_document(path: Path, data: bytes | None = None, max_pages: int | None = None) -> OpenedDocument:
+    """Open one file (or its already-read bytes) without reading a PDF's pages; ``LoadError`` if unusable.
+
+    ``max_pages`` refuses a PDF with more pages before any page is read. A non-PDF is read whole here
+    (it is one page) and refused here if it holds no text.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -73,7 +100,7 @@ def load(path: Path, data: bytes | None = None, max_pages: int | None = None) ->
     if not data.strip():
         raise LoadError(path, "empty file (0 bytes)" if not data else "file holds only whitespace")
     if suffix == ".pdf":
-        title, pages, meta = _read_pdf(path, data, max_pages)
+        title, count, meta, read = _open_pdf(path, data, max_pages)
     else:
         text = _decode(path, data)
         if suffix in (".md", ".markdown"):
@@ -82,18 +109,30 @@ def load(path: Path, data: bytes | None = None, max_pages: int | None = None) ->
             title, pages, meta = _read_html(text)
         else:
             title, pages, meta = "", [Page(None, normalise_text(text))], {}
-    pages = [p for p in pages if p.text.strip()] if suffix == ".pdf" else pages
-    if not any(p.text.strip() for p in pages):
-        what = "no extractable text (scanned or image-only PDF?)" if suffix == ".pdf" else "no text"
-        raise LoadError(path, what)
+        if not any(p.text.strip() for p in pages):
+            raise LoadError(path, "no text")
+        count = len(pages)
+
+        def read(start: int, stop: int) -> list[Page]:
+            return pages[start:stop]
+
     meta.setdefault("kind", _default_kind(suffix))
-    return LoadedDocument(
-        path=path,
-        title=(title or _title_from_name(path)).strip(),
-        pages=pages,
-        content_hash=content_hash(data),
-        metadata={k: str(v) for k, v in meta.items() if v not in (None, "")},
+    return OpenedDocument(
+        path, (title or _title_from_name(path)).strip(), count, content_hash(data),
+        {k: str(v) for k, v in meta.items() if v not in (None, "")}, read,
     )
+
+
+def load(path: Path, data: bytes | None = None, max_pages: int | None = None) -> LoadedDocument:
+    """Read one whole file (or its already-read bytes); raise ``LoadError`` for anything unusable.
+
+    Hostile files are also bounded in time: the ingester reads through ``ingest.parse_worker``.
+    """
+    opened = open_document(path, data, max_pages)
+    pages = opened.read(0, opened.page_count)
+    if not pages:
+        raise LoadError(opened.path, NO_PDF_TEXT)
+    return LoadedDocument(opened.path, opened.title, pages, opened.content_hash, opened.metadata)
 
 
 # --- text ------------------------------------------------------------------------------
@@ -210,27 +249,13 @@ _HYPHEN_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
 
 
-def _read_pdf(path: Path, data: bytes, max_pages: int | None = None) -> tuple[str, list[Page], dict]:
-    import io
-
-    from pypdf import PdfReader
+@contextmanager
+def _pdf_errors(path: Path) -> Iterator[None]:
+    """Whatever pypdf raises while opening or reading becomes one plain ``LoadError``."""
     from pypdf.errors import LimitReachedError, PdfReadError
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                unlocked = reader.decrypt("")
-            except Exception:
-                unlocked = 0
-            if not unlocked:
-                raise LoadError(path, "password-protected PDF (no password given); skipped")
-        count = len(reader.pages)
-        if max_pages is not None and count > max_pages:
-            raise LoadError(path, f"has {count:,} pages; the limit is {max_pages:,} (PANEL_MAX_PAGES)")
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
-        title = str(info.get("/Title") or "") if info else ""
+        yield
     except LoadError:
         raise
     except LimitReachedError as exc:
@@ -243,11 +268,43 @@ def _read_pdf(path: Path, data: bytes, max_pages: int | None = None) -> tuple[st
         raise LoadError(path, f"not a readable PDF: corrupt or truncated ({exc.__class__.__name__})") from exc
     except Exception as exc:
         raise LoadError(path, f"not a readable PDF ({exc.__class__.__name__}: {exc})") from exc
-    if not raw_pages:
+
+
+def _open_pdf(
+    path: Path, data: bytes, max_pages: int | None = None
+) -> tuple[str, int, dict, Callable[[int, int], list[Page]]]:
+    """Title, page count, metadata and a reader of page windows; no page's text is extracted yet."""
+    import io
+
+    from pypdf import PdfReader
+
+    with _pdf_errors(path):
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                unlocked = reader.decrypt("")
+            except Exception:
+                unlocked = 0
+            if not unlocked:
+                raise LoadError(path, "password-protected PDF (no password given); skipped")
+        count = len(reader.pages)
+        if max_pages is not None and count > max_pages:
+            raise LoadError(path, f"has {count:,} pages; the limit is {max_pages:,} (PANEL_MAX_PAGES)")
+        info = reader.metadata or {}
+        title = str(info.get("/Title") or "") if info else ""
+    if not count:
         raise LoadError(path, "PDF has no pages")
-    pages = [Page(i, clean_pdf_text(t)) for i, t in enumerate(raw_pages, start=1)]
-    meta = {"pdf_pages": str(len(raw_pages))}
-    return title, pages, meta
+
+    def read(start: int, stop: int) -> list[Page]:
+        with _pdf_errors(path):
+            raw = [(n + 1, reader.pages[n].extract_text() or "") for n in range(start, stop)]
+            # pypdf keeps every object it resolved (content streams, fonts): forget those of this window,
+            # so reading a large file window by window holds one window's objects, not the whole file's.
+            reader.resolved_objects.clear()
+        pages = [Page(n, clean_pdf_text(t)) for n, t in raw]
+        return [p for p in pages if p.text.strip()]
+
+    return title, count, {"pdf_pages": str(count)}, read
 
 
 def clean_pdf_text(text: str) -> str:

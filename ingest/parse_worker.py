@@ -6,6 +6,9 @@ first file that needs reading and reused for the rest of the run, so the cost is
 start per run (~0.3 s), not per file. When a file takes longer than the time limit the worker is
 killed, the file fails with one line, and the next file gets a fresh worker.
 
+A file is opened once (page count, title) and then read a window of pages per request, so a large
+PDF is never held whole on either side; the time limit applies to each request.
+
 The protocol is a length-prefixed pickle of plain tuples each way over the worker's stdin/stdout.
 The worker is this file run as a script: it loads ``loaders.py`` by path and nothing else of the
 project (importing the ``ingest`` package would pull in the assistant and cost ~0.6 s per start).
@@ -21,13 +24,29 @@ import struct
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ingest.loaders import LoadedDocument
+    from ingest.loaders import LoadedDocument, Page
 
 _HEADER = struct.Struct("!Q")
+
+
+@dataclass(frozen=True)
+class DocumentHeader:
+    """What opening a file tells: enough to plan its windows and name its version."""
+
+    path: Path
+    title: str
+    page_count: int  # pages in the file, blank ones included
+    content_hash: str
+    metadata: dict[str, str]
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.path.suffix.lower() == ".pdf"
 
 
 class ParseWorker:
@@ -37,27 +56,58 @@ class ParseWorker:
         self.timeout = timeout
         self.max_pages = max_pages
         self._proc: subprocess.Popen | None = None
+        self._path = Path()  # the file open in the worker
         self.started = 0  # worker processes started (one per run unless a file had to be stopped)
 
     def load(self, path: Path, data: bytes) -> LoadedDocument:
-        """``loaders.load`` in the worker; every failure becomes a ``LoadError`` with one plain reason."""
-        from ingest.loaders import LoadedDocument, LoadError, Page
+        """The whole file at once (``open`` then ``read`` of every page); small files and tests use it."""
+        from ingest.loaders import NO_PDF_TEXT, LoadedDocument, LoadError
 
+        header = self.open(path, data)
+        pages = self.read(0, header.page_count)
+        if not pages:
+            raise LoadError(path, NO_PDF_TEXT)
+        return LoadedDocument(Path(path), header.title, pages, header.content_hash, header.metadata)
+
+    def open(self, path: Path, data: bytes) -> DocumentHeader:
+        """Open ``path`` in the worker (page count, title; no page read yet); it stays open for ``read``."""
+        self._path = Path(path)
+        title, count, digest, metadata = self._ask(("open", str(path), data, self.max_pages), "open it")
+        return DocumentHeader(Path(path), title, count, digest, metadata)
+
+    def read(self, start: int, stop: int) -> list[Page]:
+        """The pages at 0-based positions ``start:stop`` of the open file that hold text.
+
+        The time limit applies to each call: a window of pages, not the whole of a large file, has
+        ``timeout`` seconds, so a 1,700-page document is read in steps while a runaway page is stopped.
+        """
+        from ingest.loaders import Page
+
+        if start >= stop:
+            return []
+        what = f"read pages {start + 1}-{stop}" if stop - start > 1 or start else "read it"
+        return [Page(n, t) for n, t in self._ask(("read", start, stop), what)]
+
+    def _ask(self, request: tuple, what: str) -> object:
+        """One request to the worker; every failure becomes a ``LoadError`` with one plain reason."""
+        from ingest.loaders import LoadError
+
+        path = self._path
         proc = self._ensure()
         try:
-            _send(proc.stdin, (str(path), data, self.max_pages))
+            _send(proc.stdin, request)
             status, payload = _receive(proc.stdout.fileno(), time.monotonic() + self.timeout)
         except TimeoutError:
             self._kill()
+            took = "to read" if what in ("open it", "read it") else f"to {what}"
             raise LoadError(
-                path, f"took longer than {self.timeout:g} s to read; skipped (the limit is PANEL_PARSE_TIMEOUT)"
+                path, f"took longer than {self.timeout:g} s {took}; skipped (the limit is PANEL_PARSE_TIMEOUT)"
             ) from None
         except (EOFError, BrokenPipeError, OSError):
             code = self._kill()
             raise LoadError(path, f"the reader stopped unexpectedly while reading it (exit code {code})") from None
         if status == "ok":
-            title, pages, digest, metadata = payload
-            return LoadedDocument(Path(path), title, [Page(n, t) for n, t in pages], digest, metadata)
+            return payload
         raise LoadError(path, payload)
 
     def close(self) -> None:
@@ -129,10 +179,17 @@ def _receive(fd: int, deadline: float | None) -> object:
     return pickle.loads(_read_exact(fd, size, deadline))
 
 
-def _answer(loaders, path: str, data: bytes, max_pages: int) -> tuple[str, object]:
+def _answer(loaders, request: tuple, opened: list) -> tuple[str, object]:
+    """One request: ``("open", path, data, max_pages)`` keeps the file open in ``opened[0]``;
+    ``("read", start, stop)`` returns its pages at those positions."""
     try:
-        doc = loaders.load(Path(path), data, max_pages=max_pages)
-        return "ok", (doc.title, [(p.number, p.text) for p in doc.pages], doc.content_hash, doc.metadata)
+        if request[0] == "open":
+            _, path, data, max_pages = request
+            opened[:] = [None]
+            doc = opened[0] = loaders.open_document(Path(path), data, max_pages=max_pages)
+            return "ok", (doc.title, doc.page_count, doc.content_hash, doc.metadata)
+        _, start, stop = request
+        return "ok", [(p.number, p.text) for p in opened[0].read(start, stop)]
     except loaders.LoadError as exc:
         return "error", exc.reason
     except MemoryError:
@@ -154,12 +211,13 @@ def serve() -> None:
     requests = os.dup(0)
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print must not corrupt the protocol
+    opened: list = [None]
     while True:
         try:
-            path, data, max_pages = _receive(requests, None)
+            request = _receive(requests, None)
         except EOFError:
             return
-        _send(answers, _answer(loaders, path, data, max_pages))
+        _send(answers, _answer(loaders, request, opened))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 The rules, in the order they apply to each file:
 - same bytes as last time under the same source  -> unchanged (not even parsed);
 - same bytes as another ingested source          -> duplicate: recorded, stored once;
-- new or changed bytes                           -> chunked, embedded, written; the old version's
-  passages are deleted only after the new ones are stored;
+- new or changed bytes                           -> read, chunked, embedded and written a window of
+  pages at a time (``ingest.windows``; a killed run resumes after the last stored window); the
+  record naming the new version is written after the last window, and the old version's passages
+  are deleted only then;
 - a file that cannot be read                     -> failed, with the reason; what was stored for it
   before stays as it was.
 After the files, for every *folder* that was synced: a source recorded under that folder whose file
@@ -25,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from assistant.sentences import sentence_spans
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import SourceRecord, Store, StoreUnavailableError, crash_point
-from assistant.structure import annotate
-from ingest.chunking import Chunk, SentenceChunker
-from ingest.loaders import LoadedDocument, LoadError, content_hash, read_bytes
+from assistant.store_progress import PartialVersion, delete_partials, list_partials
+from ingest.chunking import SentenceChunker
+from ingest.loaders import NO_PDF_TEXT, LoadError, content_hash, read_bytes
 from ingest.parse_worker import ParseWorker
+from ingest.windows import VersionWriter
 from ingest.writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
@@ -164,6 +166,7 @@ class Ingester:
         self._writing = threading.RLock()
         self._writer: WriterLock | None = None
         self._depth = 0  # nested ``writing()`` blocks of the thread holding the lock
+        self._partials: dict[str, PartialVersion] = {}  # by source, read at the start of each sync
 
     # --- public ------------------------------------------------------------------------
 
@@ -203,6 +206,7 @@ class Ingester:
         files, folders = expand(paths)
         report.planned = [source_key(f) for f in files]
         records = {r.source: r for r in self.store.list_records()}
+        self._partials = list_partials(self.store.client, self.settings)  # versions a killed run left unfinished
         self._parser = ParseWorker(self.settings.parse_timeout, self.settings.max_pages)
         with self._parser:
             for index, path in enumerate(files):
@@ -216,10 +220,12 @@ class Ingester:
                 except LoadError as exc:
                     outcome = FileOutcome(key, "failed", reason=exc.reason)
                 except StoreUnavailableError:
-                    raise
+                    raise  # what was stored of the file stays marked: the rerun resumes it
                 except Exception as exc:  # a bug or a store error on one file: the run goes on, unseen rows stay hidden
                     log.exception("ingesting %s failed", key)
                     outcome = FileOutcome(key, "failed", reason=f"could not be processed ({exc.__class__.__name__})")
+                if outcome.status == "failed":
+                    self._discard_partial(key, records)  # a file that fails is not resumed: its rows go
                 report.outcomes.append(outcome)
         if prune and folders:
             seen = {source_key(f) for f in files}
@@ -227,6 +233,9 @@ class Ingester:
             for key in sorted(records):
                 if key not in seen and any(key.startswith(root) for root in roots):
                     report.outcomes.append(self._remove_source(key, records))
+            for key in sorted(self._partials):
+                if key not in seen and any(key.startswith(root) for root in roots):
+                    self._discard_partial(key, records)  # its file is gone: nothing to resume
         self._drop_orphans(records)
         report.embedded = self.store.embedder.embedded_count - embedded_before
         report.seconds = time.perf_counter() - started
@@ -263,9 +272,11 @@ class Ingester:
         digest = content_hash(data)
         old = records.get(key)
         if old and old.content_hash == digest and int(old.extra.get("index_format", 1)) == INDEX_FORMAT:
+            self._discard_partial(key, records)  # a mark of another version of these bytes is stale
             return FileOutcome(key, "unchanged", old.doc_id, old.chunks, old.pages)
         twin = next((r for r in records.values() if r.content_hash == digest and r.source != key), None)
         if twin:
+            self._discard_partial(key, records)
             rec = SourceRecord(
                 key, twin.doc_id, digest, twin.title, twin.chunks, twin.pages, time.time(), dict(twin.extra)
             )
@@ -275,79 +286,58 @@ class Ingester:
                 self._release(old, records)
             return FileOutcome(key, "duplicate", twin.doc_id, twin.chunks, twin.pages,
                                reason=f"same content as {twin.source}")
-        doc = self._parser.load(path, data)  # in a worker process, under the time and page limits
+        header = self._parser.open(path, data)  # in a worker process, under the time and page limits
         shared = old and any(r.doc_id == old.doc_id and r.source != key for r in records.values())
-        doc_id = old.doc_id if old and not shared else self._new_doc_id(path, records)
-        chunks = self.chunker.split(doc.pages)
-        if not chunks:
-            raise LoadError(path, "no text to index")
-        sentences = self._write(doc, doc_id, key, chunks, progress)
+        mark = self._partials.get(key)
+        if mark and mark.content_hash != digest:  # the file changed since a killed run: start afresh
+            self._discard_partial(key, records)
+            mark = None
+        if old and not shared:
+            doc_id = old.doc_id
+        elif mark and mark.content_hash == digest:
+            doc_id = mark.doc_id  # resuming: the id the killed run chose
+        else:
+            doc_id = self._new_doc_id(path, records)
+        writer = VersionWriter(self.store, self.chunker, self.settings.page_window, self._recipe())
+        if mark and not writer.resumes(mark, doc_id, header):
+            self._discard_partial(key, records)
+        mark = self._partials[key] = writer.start(key, doc_id, header, mark)
+        done = writer.write(mark, header, self._parser, key, progress.embedded)
+        if not done.chunks:
+            raise LoadError(path, NO_PDF_TEXT if header.is_pdf else "no text to index")
         crash_point("passages-written")
         rec = SourceRecord(
-            key, doc_id, digest, doc.title, len(chunks), doc.page_count, time.time(),
-            {**doc.metadata, "size_bytes": len(data), "file_name": path.name, "sentences": sentences,
+            key, doc_id, digest, header.title, done.chunks, done.pages, time.time(),
+            {**header.metadata, "size_bytes": len(data), "file_name": path.name, "sentences": done.sentences,
              "index_format": INDEX_FORMAT},
         )
         self.store.put_record(rec)
         crash_point("record-written")
         records[key] = rec
+        self._discard_partial(key, records)  # the version is live now: only the mark goes
         if old and not shared:  # the old version's passages go only now that the new ones are stored
             self.store.delete_document(doc_id, keep_hash=digest)
         elif old:
             self._release(old, records)
-        return FileOutcome(key, "updated" if old else "added", doc_id, len(chunks), doc.page_count)
+        return FileOutcome(key, "updated" if old else "added", doc_id, done.chunks, done.pages)
 
-    def _write(self, doc: LoadedDocument, doc_id: str, key: str, chunks: list[Chunk], progress: Progress) -> int:
-        """Embed and store passages and their sentences; returns the number of sentences."""
-        texts = [c.text for c in chunks]
-        done = 0
+    def _recipe(self) -> str:
+        """What a resumed version must be cut with to match its stored windows."""
+        return f"{INDEX_FORMAT}:{self.chunker.max_tokens}:{self.chunker.overlap}"
 
-        def on_batch(n: int) -> None:
-            nonlocal done
-            done += n
-            progress.embedded(done, total)
-
-        sentences = []
-        for page in doc.pages:
-            spans = sentence_spans(page.text)
-            for (a, b), layout in zip(spans, annotate(page.text, spans), strict=True):
-                sentences.append((page.number, a, b, page.text[a:b], layout))
-        total = len(texts) + len(sentences)
-        vectors = self.store.embedder.encode(texts + [s[3] for s in sentences], on_batch=on_batch)
-        prefix = f"{doc_id}-{doc.content_hash[:12]}"
-        # Sentences first: passages are what make a version visible, so they are written last.
-        self.store.add_sentences(
-            [f"{prefix}-s{i:05d}" for i in range(len(sentences))],
-            [s[3] for s in sentences],
-            [
-                {"doc_id": doc_id, "doc_hash": doc.content_hash, "char_start": a, "char_end": b, **layout,
-                 **({"page": page} if page is not None else {})}
-                for page, a, b, _, layout in sentences
-            ],
-            vectors[len(texts) :],
-        )
-        crash_point("sentences-written")
-        ids = [f"{prefix}-{c.index:05d}" for c in chunks]
-        metadatas = [self._chunk_metadata(doc, doc_id, key, c) for c in chunks]
-        self.store.add_passages(ids, texts, metadatas, vectors[: len(texts)])
-        return len(sentences)
-
-    @staticmethod
-    def _chunk_metadata(doc: LoadedDocument, doc_id: str, key: str, chunk: Chunk) -> dict:
-        meta = {
-            "doc_id": doc_id, "title": doc.title, "source": key, "chunk_index": chunk.index,
-            "char_start": chunk.char_start, "char_end": chunk.char_end,
-            "content_hash": chunk.content_hash, "doc_hash": doc.content_hash, "tokens": chunk.tokens,
-            "kind": doc.metadata.get("kind", ""), "date": doc.metadata.get("date", ""),
-            "publisher": doc.metadata.get("publisher", ""),
-        }
-        if chunk.page is not None:
-            meta["page"] = chunk.page
-        return meta
+    def _discard_partial(self, key: str, records: dict[str, SourceRecord]) -> None:
+        """Forget ``key``'s unfinished version: the mark first (so a kill in between leaves plain
+        orphans, never a mark claiming rows that are gone), then its rows unless a record names them."""
+        mark = self._partials.pop(key, None)
+        if mark is None:
+            return
+        delete_partials(self.store.client, self.settings, [key])
+        if mark.version not in {(r.doc_id, r.content_hash) for r in records.values()}:
+            self.store.delete_version(*mark.version)
 
     def _new_doc_id(self, path: Path, records: dict[str, SourceRecord]) -> str:
         base = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "document"
-        taken = {r.doc_id for r in records.values()}
+        taken = {r.doc_id for r in records.values()} | {m.doc_id for m in self._partials.values()}
         candidate, n = base, 2
         while candidate in taken:
             candidate, n = f"{base}-{n}", n + 1
@@ -375,16 +365,26 @@ class Ingester:
         )
 
     def _drop_orphans(self, records: dict[str, SourceRecord]) -> None:
-        """Passages no record explains (an interrupted run) are deleted; cheap when counts agree."""
+        """Passages no record explains (an interrupted run) are deleted, except those of a version a
+        progress mark says is unfinished (a rerun resumes it); cheap when counts agree."""
         docs = {r.doc_id: r for r in records.values()}.values()
-        expected = sum(r.chunks for r in docs), sum(int(r.extra.get("sentences", 0)) for r in docs)
+        live = {(r.doc_id, r.content_hash) for r in records.values()}
+        unfinished = {m.version: m for m in self._partials.values() if m.version not in live}.values()
+        expected = (
+            sum(r.chunks for r in docs) + sum(m.chunks for m in unfinished),
+            sum(int(r.extra.get("sentences", 0)) for r in docs) + sum(m.sentences for m in unfinished),
+        )
         if (self.store.count(), self.store.sentences.count()) == expected:
             return
-        self.store.delete_versions_except({(r.doc_id, r.content_hash) for r in records.values()})
+        self.store.delete_versions_except(live | {m.version for m in unfinished})
 
 
 def ensure_corpus(ingester: Ingester, progress: Progress | None = None) -> SyncReport | None:
-    """Ingest the bundled corpus when the index is empty (first start); otherwise do nothing."""
-    if ingester.store.count() > 0:
+    """Ingest the bundled corpus when no document is recorded (first start); otherwise do nothing.
+
+    Records, not rows, decide: a first ingestion killed midway leaves rows (kept for the resume) but no
+    record, and the next start must finish it rather than open an index with nothing to answer from.
+    """
+    if ingester.store.list_records():
         return None
     return ingester.sync([ingester.settings.corpus_dir], progress=progress)

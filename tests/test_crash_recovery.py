@@ -25,9 +25,9 @@ pytestmark = pytest.mark.slow
 FIRST, SECOND = "2018-07-panel-announcement-news.md", "2019-06-live-conversation-news.md"
 
 
-def run_ingest(data_dir, *args, kill_at=None):
+def run_ingest(data_dir, *args, kill_at=None, env=None):
     """``python -m ingest ARGS`` in its own process (killed at ``kill_at`` when given)."""
-    env = {**os.environ, "PANEL_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "PANEL_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
     env.pop("PANEL_TEST_KILL_AT", None)
     if kill_at:
         env["PANEL_TEST_KILL_AT"] = kill_at
@@ -105,3 +105,31 @@ def test_killed_ingestion_hides_orphans_and_the_rerun_equals_a_clean_ingest(tmp_
     assert run_ingest(data_dir, "--check").returncode == 0
     after = snapshot(open_store(data_dir))
     assert after == clean_ingest(tmp_path, folder, "clean")
+
+
+def test_a_large_document_killed_after_two_windows_resumes_and_embeds_only_the_rest(tmp_path):
+    """SIGKILL after two page windows of an 8-page PDF: the rerun stores only what is missing."""
+    from .test_resume import large_pdf
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    large_pdf(folder / "long-report.pdf", 8, ["minimal-document.pdf", "google-doc-document.pdf"])
+    data_dir = tmp_path / "data"
+    window = {"PANEL_PAGE_WINDOW": "2"}
+    killed = run_ingest(data_dir, folder, kill_at="window-2", env=window)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    found = orphans_exist_but_none_is_findable(data_dir)
+    assert [m.pages_done for m in found.unfinished] == [4] and not any(found.orphans.values())
+    check = run_ingest(data_dir, "--check")
+    assert check.returncode == 1 and "unfinished" in check.stdout and "4 of 8 pages stored" in check.stdout
+    store = open_store(data_dir)
+    stored = store.count() + store.sentences.count()
+
+    rerun = run_ingest(data_dir, folder, env=window)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    embedded = int(rerun.stdout.strip().splitlines()[-1].split("|")[7])
+    components = build(Settings(data_dir=tmp_path / "clean", corpus_dir=CORPUS))
+    clean = Ingester(components.settings, components.store).sync([folder])
+    assert embedded == clean.embedded - stored  # nothing the killed run stored was embedded again
+    assert run_ingest(data_dir, "--check").returncode == 0
+    assert snapshot(open_store(data_dir)) == snapshot(components.store)
