@@ -15,11 +15,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.onnx_backend import BACKENDS
 from assistant.settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
@@ -61,15 +63,19 @@ def _one_blas_thread() -> None:
 
 
 @cache
-def _load(path: str) -> SentenceTransformer:
-    from sentence_transformers import SentenceTransformer
-
+def _load(path: str, backend: str = "torch", model_id: str = "", cache_dir: Path | None = None) -> Any:
     _one_blas_thread()
     try:
+        if backend == "onnx-int8":
+            from assistant.onnx_backend import load_int8
+
+            return load_int8(path, model_id or path, cache_dir or Path(path) / "onnx-cache")
+        from sentence_transformers import SentenceTransformer
+
         return SentenceTransformer(path, device="cpu")
     except Exception as exc:
         raise EmbeddingModelError(
-            f"cannot load embedding model {path!r} offline: {exc}. "
+            f"cannot load embedding model {path!r} (backend {backend}) offline: {exc}. "
             "Set PANEL_EMBEDDING_MODEL to a local sentence-transformers folder."
         ) from exc
 
@@ -116,10 +122,17 @@ class Embedder(Embeddings):
     """Normalised sentence embeddings; cosine similarity is their dot product.
 
     ``model`` may be passed in (tests pass an instrumented fake); by default it is loaded lazily.
+    ``backend`` is "torch" (sentence-transformers) or "onnx-int8" (an int8 export cached in
+    ``cache_dir``); the two give close but not equal vectors, so the store records which one built it.
     """
 
-    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 32, loaded: Any = None) -> None:
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 32, loaded: Any = None,
+                 backend: str = "torch", cache_dir: Path | None = None) -> None:
+        if backend not in BACKENDS:
+            raise EmbeddingModelError(f"unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}")
         self.path, self.model_id = resolve_model(model) if loaded is None else (model, model)
+        self.backend = backend
+        self.cache_dir = cache_dir
         self.batch_size = batch_size
         self.embedded_count = 0  # texts embedded by this instance, for tests and summaries
         self._loaded = loaded
@@ -127,7 +140,9 @@ class Embedder(Embeddings):
 
     @property
     def model(self) -> SentenceTransformer:
-        return self._loaded if self._loaded is not None else _load(self.path)
+        if self._loaded is not None:
+            return self._loaded
+        return _load(self.path, self.backend, self.model_id, self.cache_dir)
 
     @property
     def dimension(self) -> int:

@@ -145,6 +145,7 @@ class Store:
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={
                     "embedding_model": self.embedder.model_id,
+                    "embedding_backend": self.embedder.backend,
                     "dimension": self.embedder.dimension,
                     "revision": 0,
                     "created_at": time.time(),
@@ -165,6 +166,14 @@ class Store:
                 f"model {built_with!r} ({dim} dimensions), but the settings ask for "
                 f"{self.embedder.model_id!r} ({self.embedder.dimension} dimensions). Re-ingest "
                 "with `python -m ingest --reset` (or set PANEL_EMBEDDING_MODEL back)."
+            )
+        built_by = meta.get("embedding_backend", "torch")  # indexes from before the setting are torch's
+        if built_by != self.embedder.backend:
+            raise IndexMismatchError(
+                f"the index in collection '{self.settings.collection}' was built with the {built_by!r} "
+                f"embedding backend, but the settings ask for {self.embedder.backend!r}: their vectors differ "
+                f"slightly, so questions would be compared with passages in another space. Re-ingest with "
+                f"`python -m ingest --reset` (or set PANEL_EMBEDDING_BACKEND={built_by})."
             )
 
     @property

@@ -141,3 +141,57 @@ def test_a_question_is_answered_while_a_large_ingestion_runs(tmp_path):
 
 
 QUESTION = "Who led the first meeting at UN Headquarters?"
+
+
+def test_an_index_is_not_queried_with_another_backends_vectors(tmp_path):
+    """int8 ONNX vectors are close to torch's but not equal: an index records the backend that built it
+    and a store opened with the other backend refuses, naming the way out."""
+    from assistant.settings import Settings
+    from assistant.store import IndexMismatchError, Store
+
+    from .test_derived_indexes import HashingModel
+
+    settings = Settings(data_dir=tmp_path / "data")
+    built = Store(settings, Embedder("hashing", loaded=HashingModel(), backend="torch"))
+    assert built.passages.metadata["embedding_backend"] == "torch"
+    with pytest.raises(IndexMismatchError, match="PANEL_EMBEDDING_BACKEND=torch"):
+        Store(settings, Embedder("hashing", loaded=HashingModel(), backend="onnx-int8"), client=built.client)
+    Store(settings, Embedder("hashing", loaded=HashingModel(), backend="torch"), client=built.client)  # same: fine
+
+
+def test_backend_comes_from_settings(tmp_path, monkeypatch):
+    from assistant.components import build
+    from assistant.embedding import EmbeddingModelError
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("PANEL_EMBEDDING_BACKEND", "onnx-int8")
+    settings = get_settings(data_dir=tmp_path / "data")
+    embedder = build(settings).embedder
+    assert (embedder.backend, embedder.cache_dir) == ("onnx-int8", tmp_path / "data" / "models")
+    with pytest.raises(EmbeddingModelError, match="unknown embedding backend"):
+        Embedder(backend="tensorflow")
+
+
+@pytest.mark.slow
+def test_onnx_int8_export_is_made_offline_and_close_to_torch(tmp_path):
+    """The int8 export is made from the packaged weights (no download), cached, and its vectors point
+    where torch's do (cosine > 0.99 on a few texts of the corpus' kind)."""
+    from assistant.onnx_backend import export_path
+
+    texts = [
+        "Who chaired the High-level Panel on Digital Cooperation?",
+        "The Panel recommends that by 2030 every adult should have affordable access to digital networks.",
+        "Melinda Gates and Jack Ma co-chaired the Panel, appointed by the Secretary-General in July 2018.",
+        "A Global Commitment on Digital Trust and Security.",
+    ]
+    torch_vectors = Embedder().encode(texts)
+    onnx = Embedder(backend="onnx-int8", cache_dir=tmp_path)
+    onnx_vectors = onnx.encode(texts)
+    assert export_path(tmp_path, onnx.model_id, "onnx-int8").exists()
+    assert onnx_vectors.shape == torch_vectors.shape
+    cosines = (onnx_vectors * torch_vectors).sum(axis=1)
+    assert cosines.min() > 0.99, cosines
+    assert np.allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+    # the nearest text to each query is the same with either backend
+    nearest = [(v @ v.T).argsort(axis=1)[:, -2] for v in (onnx_vectors, torch_vectors)]
+    assert (nearest[0] == nearest[1]).all()
