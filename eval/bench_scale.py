@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,7 @@ def ingestion_figures(base: Path) -> tuple[dict[str, Any], Any]:
     from assistant.components import build
     from ingest.pipeline import Ingester
 
+    shutil.rmtree(base, ignore_errors=True)  # a kept work dir (--reuse) must still measure a full ingestion
     components = build(_settings(base))
     embedder, store = components.embedder, components.store
     embedder.embed_query("warm up")  # model load is not ingestion
@@ -215,8 +217,9 @@ def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
         store.search_sentences(vector.tolist(), 30)
         ann.append(time.perf_counter() - t0)
     note = data_dir.parent / f"note-{data_dir.name}.md"
-    note.write_text("# A note\n\nThe zorblax accord was signed in Reykjavik. It binds the panel to nothing.\n",
-                    encoding="utf-8")
+    note.write_text(  # new content on every run: with --reuse the index already holds an earlier note
+        f"# A note\n\nThe zorblax accord was signed in Reykjavik (run {time.time_ns()}). It binds the panel "
+        "to nothing.\n", encoding="utf-8")
     t0 = time.perf_counter()
     Ingester(components.settings, store).sync([note])
     write_s = time.perf_counter() - t0
@@ -287,27 +290,33 @@ def textbook_queries(work: Path, rows: list, embedder: Any, questions: list) -> 
 
 
 def one_size(size: int, work: Path, versions: list, embedder: Any, questions: list, repeat: int,
-             scan_max: int | None) -> dict[str, Any]:
+             scan_max: int | None, reuse: bool = False) -> dict[str, Any]:
+    """Build (or, with ``reuse``, reopen) the index of ``size`` passages and measure it in a child."""
     from assistant.store import Store
     from eval.scale_data import build_synthetic
 
-    data = work / f"n{size}"
-    store = Store(_settings(data), embedder)
+    data, marker = work / f"n{size}", work / f"n{size}.built.json"
     rows: list = []
-    original = store.add_passages
+    if reuse and marker.exists():
+        built = json.loads(marker.read_text(encoding="utf-8"))
+        print(f"  {size}: reusing {data} (built in {built['seconds']:.0f} s)", file=sys.stderr)
+    else:
+        store = Store(_settings(data), embedder)
+        original = store.add_passages
 
-    def add_passages(ids, texts, metas, vectors):  # the textbook collection gets the same passages
-        rows.append((list(ids), list(texts), [{k: m[k] for k in ("doc_id", "title", "source")} for m in metas],
-                     np.asarray(vectors)))
-        original(ids, texts, metas, vectors)
+        def add_passages(ids, texts, metas, vectors):  # the textbook collection gets the same passages
+            rows.append((list(ids), list(texts), [{k: m[k] for k in ("doc_id", "title", "source")} for m in metas],
+                         np.asarray(vectors)))
+            original(ids, texts, metas, vectors)
 
-    store.add_passages = add_passages  # type: ignore[method-assign]
-    built = build_synthetic(store, versions, size)
-    sentences = store.sentences.count()
-    store.client.close()
-    result: dict[str, Any] = {"size": size, "built": built, "passages": built["passages"], "sentences": sentences}
-    print(f"  {size}: built {built['passages']} passages, {sentences} sentences in {built['seconds']:.0f} s",
-          file=sys.stderr)
+        store.add_passages = add_passages  # type: ignore[method-assign]
+        built = build_synthetic(store, versions, size)
+        store.client.close()
+        print(f"  {size}: built {built['passages']} passages in {built['seconds']:.0f} s", file=sys.stderr)
+        marker.write_text(json.dumps(built), encoding="utf-8")
+    sentences = _count_sentences(data)
+    result: dict[str, Any] = {"size": size, "built": built, "passages": built["passages"], "sentences": sentences,
+                              "reused": not rows}
     result["disk_mb"] = disk_bytes(data) / 2**20
     result["scan_p50_s"] = scan_seconds(sentences, embedder.dimension)
     cmd = [sys.executable, "-m", "eval.bench_scale", "--child", str(data), "--repeat", str(repeat)]
@@ -317,8 +326,42 @@ def one_size(size: int, work: Path, versions: list, embedder: Any, questions: li
     if proc.returncode != 0:
         raise RuntimeError(f"child for {size} failed:\n{proc.stderr[-3000:]}")
     result["assistant"] = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["textbook"] = textbook_queries(work / f"tb{size}", rows, embedder, questions)
+    tb, tb_marker = work / f"tb{size}", work / f"tb{size}.json"
+    if rows or not tb_marker.exists():
+        if not rows:  # reused index, no textbook yet: its passages are read back from the store
+            rows = _passage_rows(data, embedder)
+        result["textbook"] = textbook_queries(tb, rows, embedder, questions)
+        tb_marker.write_text("{}", encoding="utf-8")
+    else:
+        result["textbook"] = textbook_queries(tb, [], embedder, questions)
     return result
+
+
+def _count_sentences(data: Path) -> int:
+    from assistant.store import Store
+
+    store = Store(_settings(data), _IdOnly())
+    try:
+        return store.sentences.count()
+    finally:
+        store.client.close()
+
+
+def _passage_rows(data: Path, embedder: Any) -> list:
+    from assistant.store import Store
+
+    store = Store(_settings(data), embedder)
+    passages = store.all_passages()
+    vectors = store.passage_vectors([p.id for p in passages])
+    store.client.close()
+    metas = [{k: p.metadata.get(k, "") for k in ("doc_id", "title", "source")} for p in passages]
+    return [([p.id for p in passages], [p.text for p in passages], metas, np.asarray(vectors))]
+
+
+class _IdOnly:
+    """Opens a store without loading the model (the id check is all a count needs)."""
+
+    model_id, backend, dimension = "sentence-transformers/all-MiniLM-L6-v2", "torch", 384
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -388,7 +431,8 @@ def chart(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None, out: Path) -> dict[str, Any]:
+def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None, out: Path,
+        reuse: bool = False) -> dict[str, Any]:
     import torch
 
     from eval.dataset import load_questions
@@ -413,7 +457,8 @@ def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None, out: Pa
     }
     for size in sizes:
         print(f"size {size}…", file=sys.stderr)
-        per_size.append(one_size(size, work, versions, components.embedder, questions, repeat, scan_max))
+        per_size.append(one_size(size, work, versions, components.embedder, questions, repeat, scan_max,
+                                 reuse))
         result["machine"]["load_average_at_end"] = os.getloadavg()
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1), encoding="utf-8")  # a long run keeps what it finished
@@ -427,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="times each question is asked per size (default 1)")
     parser.add_argument("--scan-max", type=int, default=None, help="override the sentence scan/ANN switch")
     parser.add_argument("--work-dir", type=Path, default=None, help="keep the indexes here (default: temporary)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --work-dir: reopen the indexes an earlier run built there instead of rebuilding")
     parser.add_argument("--out", type=Path, default=OUT / "bench_scale.json")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -436,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="panel-scale-") as scratch:
         work = args.work_dir or Path(scratch)
-        result = run(sizes, args.repeat, work, args.scan_max, args.out)
+        result = run(sizes, args.repeat, work, args.scan_max, args.out, args.reuse)
     lines = summary_lines(result)
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)
