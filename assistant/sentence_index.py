@@ -5,9 +5,12 @@ costs one query embedding and a small matrix product, not an embedding per candi
 
 Two ways to hold them, chosen by size at each full build (``SCAN_MAX_SENTENCES``, measured with
 ``python -m eval.bench_scale``): up to that many sentences the vectors are kept in memory and a
-question scans them all (exact, and faster than a round trip to Chroma); beyond it only the rows
-(text and position) are kept, ``search`` asks Chroma's HNSW index on the sentences collection and
-``in_passage`` fetches the few vectors of the passages being answered from the store.
+question scans them all (exact, and faster than a round trip to Chroma); beyond it nothing is read at
+open: ``search`` asks Chroma's HNSW index on the sentences collection, and the sentences (rows and
+vectors) of the few pages being answered are read from the store when a question first needs them and
+kept in a small cache keyed by document version (a version's sentences never change, so the cache
+needs no invalidation). At 100k passages (837k sentences) reading every row at open took 276 s and
+~1 GB; in this mode the open is free and memory is the cache.
 """
 
 from __future__ import annotations
@@ -95,31 +98,39 @@ def _grouped(rows: list[SentenceRow]) -> dict[GroupKey, tuple[SentenceRow, ...]]
 
 class SentenceIndex(Snapshot[SentenceState]):
     scan_max = SCAN_MAX_SENTENCES  # instances (the benchmark) may override it
-    cache_max = 20_000  # sentence vectors kept from the store in ANN mode (ids name one version)
+    cache_max = 2_000  # pages (of one document version each) kept from the store in ANN mode
 
     def __init__(self, store: Store) -> None:
         super().__init__(store)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pages: OrderedDict[GroupKey, tuple[tuple[SentenceRow, ...], np.ndarray]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
-    def _stored_vectors(self, ids: list[str]) -> np.ndarray:
-        """Vectors of ``ids`` from the store, the recently used ones from a small cache."""
+    def _stored_page(self, key: GroupKey) -> tuple[tuple[SentenceRow, ...], np.ndarray]:
+        """ANN mode: the sentences of one page of one document version, in reading order, with their
+        vectors; read from the store once, then from a small LRU cache."""
         with self._cache_lock:
-            missing = [i for i in ids if i not in self._cache]
-        if missing:
-            fetched = self.store.sentence_vectors(missing)
-            with self._cache_lock:
-                self._cache.update(zip(missing, fetched, strict=True))
-                while len(self._cache) > self.cache_max:
-                    self._cache.popitem(last=False)
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+                return found
+        doc_id, doc_hash, page = key
+        where: dict = {"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}, *([{"page": page}] if page is not None
+                                                                              else [])]}
+        ids, texts, metas, matrix = self.store.all_sentences(where=where, live_only=False)
+        rows = [row_from(n, t, m, sid) for n, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))
+                if m.get("page") == page]
+        order = sorted(range(len(rows)), key=lambda i: rows[i].char_start)
+        found = tuple(rows[i] for i in order), np.ascontiguousarray(matrix[[rows[i].row for i in order]])
         with self._cache_lock:
-            found = [self._cache.get(i) for i in ids]
-        if any(v is None for v in found):  # evicted meanwhile by another thread: read them again
-            return self.store.sentence_vectors(ids)
-        return np.vstack(found)
+            self._pages[key] = found
+            while len(self._pages) > self.cache_max:
+                self._pages.popitem(last=False)
+        return found
 
     def _build(self) -> SentenceState:
         in_memory = self.store.sentences.count() <= self.scan_max
+        if not in_memory:  # nothing to hold: questions read what they need (see the module's docstring)
+            return SentenceState([], {}, {}, np.zeros(0, dtype=bool), None, None)
         ids, texts, metas, matrix = self.store.all_sentences(vectors=in_memory)
         rows = [row_from(i, t, m, sid) for i, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))]
         rows_of_doc: dict[str, list[int]] = {}
@@ -134,6 +145,8 @@ class SentenceIndex(Snapshot[SentenceState]):
 
     def _apply(self, state: SentenceState, doc_ids: set[str]) -> SentenceState:
         """Remove every row of ``doc_ids``, then add what the store holds for them now."""
+        if not state.in_memory:
+            return state  # ANN mode holds no rows; pages are cached by version, which a write never changes
         where = {"doc_id": {"$in": sorted(doc_ids)}}
         ids, texts, metas, matrix = self.store.all_sentences(where=where, vectors=state.in_memory)
         rows = list(state.rows)
@@ -168,22 +181,28 @@ class SentenceIndex(Snapshot[SentenceState]):
     def page_rows(self, passage: Passage) -> list[SentenceRow]:
         """Every stored sentence of the passage's page (its document version), in reading order."""
         key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
-        return list(self.state().groups.get(key, ()))
+        state = self.state()
+        if not state.in_memory:
+            return list(self._stored_page(key)[0])
+        return list(state.groups.get(key, ()))
 
     def in_passage(self, passage: Passage, query_vector: np.ndarray) -> list[tuple[SentenceRow, float]]:
         """The stored sentences inside ``passage`` in reading order, with their similarity to the query."""
         state = self.state()
         key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
-        rows = [
-            r for r in state.groups.get(key, ())
-            if r.char_start >= passage.char_start and r.char_end <= passage.char_end
-        ]
+        if not state.in_memory:
+            page_rows, matrix = self._stored_page(key)
+            picked = [i for i, r in enumerate(page_rows)
+                      if r.char_start >= passage.char_start and r.char_end <= passage.char_end]
+            rows, vectors = [page_rows[i] for i in picked], matrix[picked]
+        else:
+            rows = [
+                r for r in state.groups.get(key, ())
+                if r.char_start >= passage.char_start and r.char_end <= passage.char_end
+            ]
+            vectors = state.vectors([r.row for r in rows]) if rows else np.zeros((0, 0), np.float32)
         if not rows:
             return []
-        if state.in_memory:
-            vectors = state.vectors([r.row for r in rows])
-        else:
-            vectors = self._stored_vectors([r.id for r in rows])
         sims = vectors @ query_vector
         return list(zip(rows, (float(s) for s in sims), strict=True))
 

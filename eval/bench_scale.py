@@ -174,8 +174,12 @@ def during_ingestion(components: Any, work: Path, questions: list) -> dict[str, 
 # --- per size -------------------------------------------------------------------------------------
 
 
-def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
-    """Runs in a fresh process (clean peak RSS): cold first question, warm latencies, update time."""
+def child(data_dir: Path, repeat: int, scan_max: int | None, profile: Path | None = None) -> dict[str, Any]:
+    """Runs in a fresh process (clean peak RSS): cold first question, warm latencies, update time.
+    ``profile``: also write a cProfile of the warm questions there (``--child DIR --profile FILE``)."""
+    import cProfile
+    import pstats
+
     from assistant.components import build
     from assistant.service import Assistant
     from eval.dataset import load_questions
@@ -201,6 +205,9 @@ def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
     for q in questions[1:6]:
         assistant.ask(q.q)
     asks, retrievals, stages = [], [], {}
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     for _ in range(repeat):
         for q in questions:
             t0 = time.perf_counter()
@@ -210,6 +217,11 @@ def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
             retrievals.append(sum(t.get(k, 0.0) for k in ("dense", "keyword", "sentences", "fuse")))
             for k, v in t.items():
                 stages.setdefault(k, []).append(v)
+    if profiler and profile:
+        profiler.disable()
+        with profile.open("w", encoding="utf-8") as out:
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
     store, vector = components.store, np.asarray(components.embedder.embed_query(questions[0].q), dtype=np.float32)
     ann = []
     for _ in range(20):
@@ -476,9 +488,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --work-dir: reopen the indexes an earlier run built there instead of rebuilding")
     parser.add_argument("--out", type=Path, default=OUT / "bench_scale.json")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="with --child DATA_DIR: write a cProfile of the warm questions to this file")
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.repeat, args.scan_max)))
+        print(json.dumps(child(args.child, args.repeat, args.scan_max, args.profile)))
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="panel-scale-") as scratch:
