@@ -34,6 +34,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 #: Name stored with the collection for the packaged model: stable across machines and venvs.
 PACKAGED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
+#: A text shorter than this share of its batch's longest starts a new batch (see ``Embedder.batches``).
+SPLIT_RATIO = 0.5
+
 
 class EmbeddingModelError(RuntimeError):
     """The configured model cannot be loaded here (offline, wrong path)."""
@@ -175,16 +178,14 @@ class Embedder(Embeddings):
     def encode(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed in batches, longest texts first, returned in the given order.
 
-        Sorting by length across the whole call keeps padding low (what sentence-transformers does
-        inside one ``encode`` call); the lock is taken per batch so queries can go in between.
-        ``on_batch(n)`` is called after each batch (progress bars).
+        Sorting by length keeps padding low (what sentence-transformers does inside one ``encode``
+        call); the lock is taken per batch so queries can go in between. ``on_batch(n)`` is called
+        after each batch (progress bars).
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out: np.ndarray | None = None
-        for start in range(0, len(order), self.batch_size):
-            picked = order[start : start + self.batch_size]
+        for picked in self.batches(texts):
             with self.lock.hold(query=False):
                 vectors = self._encode_batch([texts[i] for i in picked])
             if out is None:
@@ -195,6 +196,26 @@ class Embedder(Embeddings):
                 on_batch(len(picked))
         assert out is not None
         return out
+
+    def batches(self, texts: list[str]) -> Iterator[list[int]]:
+        """Indexes of ``texts`` in batches: longest first, at most ``batch_size``, and a new batch
+        whenever a text is shorter than ``SPLIT_RATIO`` of its batch's longest.
+
+        Why the split: the ingester embeds one document at a time, a few ~200-token passages and many
+        ~25-token sentences. Batches of a fixed size put the last passages and the first sentences in
+        one batch, every sentence padded to the passage length: on the corpus and test PDFs that was
+        1.86x the padded tokens of one sorted ``encode`` over all texts (ingestion measured 1.36-1.92x
+        bare encode). Splitting at a halving of length brings it to 1.04x.
+        """
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batch: list[int] = []
+        for i in order:
+            if batch and (len(batch) == self.batch_size or len(texts[i]) < SPLIT_RATIO * len(texts[batch[0]])):
+                yield batch
+                batch = []
+            batch.append(i)
+        if batch:
+            yield batch
 
     def _encode_batch(self, batch: list[str]) -> np.ndarray:
         vectors = self.model.encode(

@@ -70,10 +70,20 @@ def test_batches_are_sorted_by_length_and_returned_in_order():
     texts = ["a" * n for n in (3, 40, 7, 1, 25, 12, 9, 30, 2, 5)]
     progress: list[int] = []
     vectors = embedder.encode(texts, on_batch=progress.append)
-    assert progress == [4, 4, 2] and embedder.embedded_count == 10
+    # 40 30 25 | 12 9 7 | 5 3 | 2 1: full batches are 4, and a text under half its batch's longest
+    # starts a new one (less padding)
+    assert progress == [3, 3, 2, 2] and embedder.embedded_count == 10
     expected = model.encode(texts)
     np.testing.assert_allclose(vectors, expected)  # row i belongs to texts[i]
-    assert [size for _, size in model.calls[:3]] == [4, 4, 2]
+    assert [size for _, size in model.calls[:4]] == [3, 3, 2, 2]
+
+
+def test_a_document_s_passages_and_sentences_are_not_padded_together():
+    """One document: 5 long passages and 60 short sentences. Fixed batches of 32 would pad 27
+    sentences to a passage's length; the passages get a batch of their own."""
+    embedder = Embedder("fake", batch_size=32, loaded=RecordingModel())
+    texts = ["p" * 900] * 5 + ["s" * 120] * 60
+    assert [len(b) for b in embedder.batches(texts)] == [5, 32, 28]
 
 
 
