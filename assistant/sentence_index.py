@@ -98,34 +98,46 @@ def _grouped(rows: list[SentenceRow]) -> dict[GroupKey, tuple[SentenceRow, ...]]
 
 class SentenceIndex(Snapshot[SentenceState]):
     scan_max = SCAN_MAX_SENTENCES  # instances (the benchmark) may override it
-    cache_max = 2_000  # pages (of one document version each) kept from the store in ANN mode
+    cache_max = 50_000  # sentences (of whole document versions) kept from the store in ANN mode: ~80 MB
 
     def __init__(self, store: Store) -> None:
         super().__init__(store)
-        self._pages: OrderedDict[GroupKey, tuple[tuple[SentenceRow, ...], np.ndarray]] = OrderedDict()
+        self._versions: OrderedDict[tuple[str, str], dict[int | None, tuple[tuple[SentenceRow, ...], np.ndarray]]]
+        self._versions = OrderedDict()
+        self._cached_rows = 0
         self._cache_lock = threading.Lock()
 
     def _stored_page(self, key: GroupKey) -> tuple[tuple[SentenceRow, ...], np.ndarray]:
         """ANN mode: the sentences of one page of one document version, in reading order, with their
-        vectors; read from the store once, then from a small LRU cache."""
-        with self._cache_lock:
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
-                return found
+        vectors. The whole version is read from the store at once (by id, see
+        ``Store.version_sentences``) and kept in a small LRU cache of versions."""
         doc_id, doc_hash, page = key
-        where: dict = {"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}, *([{"page": page}] if page is not None
-                                                                              else [])]}
-        ids, texts, metas, matrix = self.store.all_sentences(where=where, live_only=False)
-        rows = [row_from(n, t, m, sid) for n, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))
-                if m.get("page") == page]
-        order = sorted(range(len(rows)), key=lambda i: rows[i].char_start)
-        found = tuple(rows[i] for i in order), np.ascontiguousarray(matrix[[rows[i].row for i in order]])
+        version = (doc_id, doc_hash)
         with self._cache_lock:
-            self._pages[key] = found
-            while len(self._pages) > self.cache_max:
-                self._pages.popitem(last=False)
-        return found
+            pages = self._versions.get(version)
+            if pages is not None:
+                self._versions.move_to_end(version)
+        if pages is None:
+            pages = self._read_version(doc_id, doc_hash)
+            with self._cache_lock:
+                self._versions[version] = pages
+                self._cached_rows += sum(len(rows) for rows, _ in pages.values())
+                while self._cached_rows > self.cache_max and len(self._versions) > 1:
+                    _, dropped = self._versions.popitem(last=False)
+                    self._cached_rows -= sum(len(rows) for rows, _ in dropped.values())
+        return pages.get(page, ((), np.zeros((0, 0), dtype=np.float32)))
+
+    def _read_version(self, doc_id: str, doc_hash: str) -> dict[int | None, tuple[tuple[SentenceRow, ...], np.ndarray]]:
+        ids, texts, metas, matrix = self.store.version_sentences(doc_id, doc_hash)
+        rows = [row_from(n, t, m, sid) for n, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))]
+        by_page: dict[int | None, list[SentenceRow]] = {}
+        for r in rows:
+            by_page.setdefault(r.page, []).append(r)
+        out = {}
+        for page, page_rows in by_page.items():
+            page_rows.sort(key=lambda r: r.char_start)
+            out[page] = tuple(page_rows), np.ascontiguousarray(matrix[[r.row for r in page_rows]])
+        return out
 
     def _build(self) -> SentenceState:
         in_memory = self.store.sentences.count() <= self.scan_max
