@@ -27,7 +27,10 @@ from assistant.settings import Settings
 
 __all__ = ["IndexMismatchError", "SourceRecord", "Store", "StoreUnavailableError", "StoredPassage"]
 
-_PAGE_SIZE = 5000  # rows per Chroma get() when reading everything back
+_PAGE_SIZE = 5000  # rows per Chroma write or delete
+#: Rows per Chroma get() when reading everything back: pages of 5000 passages left ~130 MB of
+#: transient buffers per read in the process; 1000 keeps the peak lower and reads as fast.
+_READ_PAGE = 1000
 REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
 RECORD_DIM = 1  # record entries carry a constant 1-d vector: they are looked up by id, never searched
 CHANGE_LOG_LENGTH = 64  # revisions whose touched documents the store remembers (collection metadata)
@@ -340,11 +343,11 @@ class Store:
         out: list[tuple[str, dict[str, Any]]] = []
         offset = 0
         while True:
-            got = collection.get(include=["metadatas"], limit=_PAGE_SIZE, offset=offset)
+            got = collection.get(include=["metadatas"], limit=_READ_PAGE, offset=offset)
             out.extend((i, m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True))
-            if len(got["ids"]) < _PAGE_SIZE:
+            if len(got["ids"]) < _READ_PAGE:
                 return out
-            offset += _PAGE_SIZE
+            offset += _READ_PAGE
 
     def delete_ids(self, passage_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
         with self._lock:
@@ -371,15 +374,15 @@ class Store:
         include = ["metadatas", "documents", "embeddings"] if vectors else ["metadatas", "documents"]
         offset = 0
         while True:
-            got = self.sentences.get(where=where, include=include, limit=_PAGE_SIZE, offset=offset)
+            got = self.sentences.get(where=where, include=include, limit=_READ_PAGE, offset=offset)
             ids.extend(got["ids"])
             texts.extend(d or "" for d in got["documents"])
             metas.extend(m or {} for m in got["metadatas"])
             if len(got["ids"]) and vectors:
                 vectors_read.append(np.asarray(got["embeddings"], dtype=np.float32))
-            if len(got["ids"]) < _PAGE_SIZE:
+            if len(got["ids"]) < _READ_PAGE:
                 break
-            offset += _PAGE_SIZE
+            offset += _READ_PAGE
         matrix = None
         if vectors:
             matrix = np.vstack(vectors_read) if vectors_read else np.zeros((0, self.embedder.dimension), np.float32)
@@ -447,15 +450,15 @@ class Store:
         out: list[StoredPassage] = []
         offset = 0
         while True:
-            got = self.passages.get(where=where, include=include, limit=_PAGE_SIZE, offset=offset)
+            got = self.passages.get(where=where, include=include, limit=_READ_PAGE, offset=offset)
             docs = got.get("documents") or [""] * len(got["ids"])
             out.extend(
                 StoredPassage(i, d or "", m or {})
                 for i, d, m in zip(got["ids"], docs, got["metadatas"], strict=True)
             )
-            if len(got["ids"]) < _PAGE_SIZE:
+            if len(got["ids"]) < _READ_PAGE:
                 return out if live is None else [p for p in out if self.is_live(p.metadata, live)]
-            offset += _PAGE_SIZE
+            offset += _READ_PAGE
 
     def search(
         self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None

@@ -186,22 +186,32 @@ def child(data_dir: Path, repeat: int, scan_max: int | None, profile: Path | Non
     from ingest.pipeline import Ingester
 
     questions = [q for q in load_questions() if not q.history]
+    memory: dict[str, float] = {}  # peak RSS (MB) after each phase: where the memory goes
+
+    def mark(phase: str) -> None:
+        memory[phase] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    mark("imports")
     t0 = time.perf_counter()
     components = build(_settings(data_dir))
     components.embedder.embed_query("warm up")
     model_load = time.perf_counter() - t0
+    mark("model_and_store")
     assistant = Assistant(components)
     if scan_max is not None:
         assistant.sentence_index.scan_max = scan_max
     t0 = time.perf_counter()
     assistant.keyword_index.state()
     keyword_open = time.perf_counter() - t0
+    mark("keyword_index")
     t0 = time.perf_counter()
     assistant.sentence_index.state()
     sentence_open = time.perf_counter() - t0
+    mark("sentence_index")
     t0 = time.perf_counter()
     assistant.ask(questions[0].q)
     first_ask = time.perf_counter() - t0
+    mark("first_question")
     for q in questions[1:6]:
         assistant.ask(q.q)
     asks, retrievals, stages = [], [], {}
@@ -222,6 +232,7 @@ def child(data_dir: Path, repeat: int, scan_max: int | None, profile: Path | Non
         with profile.open("w", encoding="utf-8") as out:
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+    mark("all_questions")
     store, vector = components.store, np.asarray(components.embedder.embed_query(questions[0].q), dtype=np.float32)
     ann = []
     for _ in range(20):
@@ -256,6 +267,7 @@ def child(data_dir: Path, repeat: int, scan_max: int | None, profile: Path | Non
         "full_builds_after_write": [assistant.keyword_index.full_builds, assistant.sentence_index.full_builds],
         "full_builds_before_write": list(builds),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_after_mb": memory,
     }
 
 
