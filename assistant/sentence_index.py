@@ -119,16 +119,40 @@ class SentenceIndex(Snapshot[SentenceState]):
                 self._versions.move_to_end(version)
         if pages is None:
             pages = self._read_version(doc_id, doc_hash)
-            with self._cache_lock:
-                self._versions[version] = pages
-                self._cached_rows += sum(len(rows) for rows, _ in pages.values())
-                while self._cached_rows > self.cache_max and len(self._versions) > 1:
-                    _, dropped = self._versions.popitem(last=False)
-                    self._cached_rows -= sum(len(rows) for rows, _ in dropped.values())
+            self._remember(version, pages)
         return pages.get(page, ((), np.zeros((0, 0), dtype=np.float32)))
 
+    def prefetch(self, passages: list[Passage]) -> None:
+        """ANN mode: read the sentences of every passage's version not cached yet, in one store call
+        (a question scores ~6 passages; one call each cost ~4 x 15 ms at 100k passages)."""
+        if not passages or self.state().in_memory:
+            return
+        with self._cache_lock:
+            missing = list(dict.fromkeys(
+                (p.doc_id, str(p.metadata.get("doc_hash", ""))) for p in passages
+                if (p.doc_id, str(p.metadata.get("doc_hash", ""))) not in self._versions
+            ))
+        if missing:
+            for version, read in self.store.versions_sentences(missing).items():
+                self._remember(version, self._grouped_version(*read))
+
+    def _remember(self, version: tuple[str, str], pages: dict) -> None:
+        with self._cache_lock:
+            if version in self._versions:
+                return
+            self._versions[version] = pages
+            self._cached_rows += sum(len(rows) for rows, _ in pages.values())
+            while self._cached_rows > self.cache_max and len(self._versions) > 1:
+                _, dropped = self._versions.popitem(last=False)
+                self._cached_rows -= sum(len(rows) for rows, _ in dropped.values())
+
     def _read_version(self, doc_id: str, doc_hash: str) -> dict[int | None, tuple[tuple[SentenceRow, ...], np.ndarray]]:
-        ids, texts, metas, matrix = self.store.version_sentences(doc_id, doc_hash)
+        return self._grouped_version(*self.store.version_sentences(doc_id, doc_hash))
+
+    @staticmethod
+    def _grouped_version(
+        ids: list[str], texts: list[str], metas: list[dict], matrix: np.ndarray
+    ) -> dict[int | None, tuple[tuple[SentenceRow, ...], np.ndarray]]:
         rows = [row_from(n, t, m, sid) for n, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))]
         by_page: dict[int | None, list[SentenceRow]] = {}
         for r in rows:

@@ -99,6 +99,7 @@ class Assistant:
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
+        self.sentence_index.prefetch(retrieval.passages)  # one read for all the passages' sentences
         if query == asked:
             scored = self.evidence.score(
                 asked, retrieval.query_vector, retrieval.passages, expected_type=form.expected_type
