@@ -45,6 +45,18 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Not ``ru_maxrss``: Linux carries it over fork and exec, so a child
+    reported the benchmark parent's peak when that was higher (at 1k and 10k passages it was)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def disk_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -196,7 +208,7 @@ def child(data_dir: Path, repeat: int, scan_max: int | None, profile: Path | Non
     memory: dict[str, float] = {}  # peak RSS (MB) after each phase: where the memory goes
 
     def mark(phase: str) -> None:
-        memory[phase] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        memory[phase] = peak_rss_mb()
 
     mark("imports")
     t0 = time.perf_counter()
@@ -273,7 +285,7 @@ def child(data_dir: Path, repeat: int, scan_max: int | None, profile: Path | Non
         "index_update_s": keyword_update + sentence_update, "update_found_new_document": found,
         "full_builds_after_write": [assistant.keyword_index.full_builds, assistant.sentence_index.full_builds],
         "full_builds_before_write": list(builds),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
         "peak_rss_after_mb": memory,
     }
 
