@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -63,22 +64,32 @@ class KeywordIndex(Snapshot[KeywordState]):
     _vocabulary: tuple[KeywordState | None, list[str]] = (None, [])
 
     def _build(self) -> KeywordState:
+        """Postings are collected in typed arrays, then sorted by term once: lists of Python ints
+        (one object per posting, ~9M at 100k passages) made the build's peak memory ~0.5 GB higher."""
         passages = self.store.all_passages()
-        postings: dict[str, tuple[list[int], list[int]]] = {}
+        vocabulary: dict[str, int] = {}
+        term_ids, rows_col, tfs_col = array("i"), array("i"), array("f")
         lengths = np.zeros(len(passages), dtype=np.float64)
-        frequency: Counter[str] = Counter()
         rows_of_doc: dict[str, list[int]] = {}
         for row, p in enumerate(passages):
             tokens = _tokens(p)
             lengths[row] = len(tokens)
-            counts = Counter(tokens)
-            frequency.update(counts.keys())
-            for term, tf in counts.items():
-                rows, tfs = postings.setdefault(term, ([], []))
-                rows.append(row)
-                tfs.append(tf)
+            for term, tf in Counter(tokens).items():
+                term_ids.append(vocabulary.setdefault(term, len(vocabulary)))
+                rows_col.append(row)
+                tfs_col.append(tf)
             rows_of_doc.setdefault(str(p.metadata.get("doc_id", "")), []).append(row)
-        base = {t: (np.asarray(r, dtype=np.int32), np.asarray(f, dtype=np.float32)) for t, (r, f) in postings.items()}
+        ids = np.frombuffer(term_ids, dtype=np.int32)
+        order = np.argsort(ids, kind="stable")  # rows stay ascending within a term
+        all_rows = np.frombuffer(rows_col, dtype=np.int32)[order]
+        all_tfs = np.frombuffer(tfs_col, dtype=np.float32)[order]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=len(vocabulary)))])
+        del ids, order, term_ids, rows_col, tfs_col
+        base = {
+            term: (all_rows[bounds[i] : bounds[i + 1]], all_tfs[bounds[i] : bounds[i + 1]])
+            for i, term in enumerate(vocabulary)
+        }
+        frequency = Counter({term: int(bounds[i + 1] - bounds[i]) for i, term in enumerate(vocabulary)})
         return KeywordState(
             list(passages), {p.id: i for i, p in enumerate(passages)},
             {d: tuple(r) for d, r in rows_of_doc.items()},

@@ -77,7 +77,7 @@ class Retriever:
 
         t0 = time.perf_counter()
         fused = self._fuse(dense, keyword, by_sentence)
-        passages = collapse_near_duplicates(fused, self.keyword.term_set)[:k]
+        passages = collapse_near_duplicates(fused, self.keyword.term_set, limit=k)
         timings["fuse"] = time.perf_counter() - t0
         return Retrieval(
             query=query, query_vector=vector, passages=passages,
@@ -116,13 +116,16 @@ class Retriever:
 
 
 def collapse_near_duplicates(
-    passages: list[Passage], terms_of: Callable[[str], frozenset[str] | None] | None = None, threshold: float = 0.8
+    passages: list[Passage], terms_of: Callable[[str], frozenset[str] | None] | None = None, threshold: float = 0.8,
+    limit: int | None = None,
 ) -> list[Passage]:
     """Drop a passage whose terms are mostly those of a better-ranked one (overlapping chunks,
     the same text in two documents). Containment, not Jaccard: a short passage inside a long one
-    counts as a duplicate."""
+    counts as a duplicate. Stops once ``limit`` are kept (the rest of 90 candidates cost ~10 ms)."""
     kept: list[tuple[Passage, frozenset[str]]] = []
     for p in passages:
+        if limit is not None and len(kept) >= limit:
+            break
         words = (terms_of(p.id) if terms_of else None) or frozenset(terms(p.text))
         if any(
             words and len(words & other) / min(len(words), len(other) or 1) >= threshold

@@ -5,9 +5,12 @@ costs one query embedding and a small matrix product, not an embedding per candi
 
 Two ways to hold them, chosen by size at each full build (``SCAN_MAX_SENTENCES``, measured with
 ``python -m eval.bench_scale``): up to that many sentences the vectors are kept in memory and a
-question scans them all (exact, and faster than a round trip to Chroma); beyond it only the rows
-(text and position) are kept, ``search`` asks Chroma's HNSW index on the sentences collection and
-``in_passage`` fetches the few vectors of the passages being answered from the store.
+question scans them all (exact, and faster than a round trip to Chroma); beyond it nothing is read at
+open: ``search`` asks Chroma's HNSW index on the sentences collection, and the sentences (rows and
+vectors) of the few pages being answered are read from the store when a question first needs them and
+kept in a small cache keyed by document version (a version's sentences never change, so the cache
+needs no invalidation). At 100k passages (837k sentences) reading every row at open took 276 s and
+~1 GB; in this mode the open is free and memory is the cache.
 """
 
 from __future__ import annotations
@@ -95,31 +98,75 @@ def _grouped(rows: list[SentenceRow]) -> dict[GroupKey, tuple[SentenceRow, ...]]
 
 class SentenceIndex(Snapshot[SentenceState]):
     scan_max = SCAN_MAX_SENTENCES  # instances (the benchmark) may override it
-    cache_max = 20_000  # sentence vectors kept from the store in ANN mode (ids name one version)
+    cache_max = 50_000  # sentences (of whole document versions) kept from the store in ANN mode: ~80 MB
 
     def __init__(self, store: Store) -> None:
         super().__init__(store)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._versions: OrderedDict[tuple[str, str], dict[int | None, tuple[tuple[SentenceRow, ...], np.ndarray]]]
+        self._versions = OrderedDict()
+        self._cached_rows = 0
         self._cache_lock = threading.Lock()
 
-    def _stored_vectors(self, ids: list[str]) -> np.ndarray:
-        """Vectors of ``ids`` from the store, the recently used ones from a small cache."""
+    def _stored_page(self, key: GroupKey) -> tuple[tuple[SentenceRow, ...], np.ndarray]:
+        """ANN mode: the sentences of one page of one document version, in reading order, with their
+        vectors. The whole version is read from the store at once (by id, see
+        ``Store.version_sentences``) and kept in a small LRU cache of versions."""
+        doc_id, doc_hash, page = key
+        version = (doc_id, doc_hash)
         with self._cache_lock:
-            missing = [i for i in ids if i not in self._cache]
+            pages = self._versions.get(version)
+            if pages is not None:
+                self._versions.move_to_end(version)
+        if pages is None:
+            pages = self._read_version(doc_id, doc_hash)
+            self._remember(version, pages)
+        return pages.get(page, ((), np.zeros((0, 0), dtype=np.float32)))
+
+    def prefetch(self, passages: list[Passage]) -> None:
+        """ANN mode: read the sentences of every passage's version not cached yet, in one store call
+        (a question scores ~6 passages; one call each cost ~4 x 15 ms at 100k passages)."""
+        if not passages or self.state().in_memory:
+            return
+        with self._cache_lock:
+            missing = list(dict.fromkeys(
+                (p.doc_id, str(p.metadata.get("doc_hash", ""))) for p in passages
+                if (p.doc_id, str(p.metadata.get("doc_hash", ""))) not in self._versions
+            ))
         if missing:
-            fetched = self.store.sentence_vectors(missing)
-            with self._cache_lock:
-                self._cache.update(zip(missing, fetched, strict=True))
-                while len(self._cache) > self.cache_max:
-                    self._cache.popitem(last=False)
+            for version, read in self.store.versions_sentences(missing).items():
+                self._remember(version, self._grouped_version(*read))
+
+    def _remember(self, version: tuple[str, str], pages: dict) -> None:
         with self._cache_lock:
-            found = [self._cache.get(i) for i in ids]
-        if any(v is None for v in found):  # evicted meanwhile by another thread: read them again
-            return self.store.sentence_vectors(ids)
-        return np.vstack(found)
+            if version in self._versions:
+                return
+            self._versions[version] = pages
+            self._cached_rows += sum(len(rows) for rows, _ in pages.values())
+            while self._cached_rows > self.cache_max and len(self._versions) > 1:
+                _, dropped = self._versions.popitem(last=False)
+                self._cached_rows -= sum(len(rows) for rows, _ in dropped.values())
+
+    def _read_version(self, doc_id: str, doc_hash: str) -> dict[int | None, tuple[tuple[SentenceRow, ...], np.ndarray]]:
+        return self._grouped_version(*self.store.version_sentences(doc_id, doc_hash))
+
+    @staticmethod
+    def _grouped_version(
+        ids: list[str], texts: list[str], metas: list[dict], matrix: np.ndarray
+    ) -> dict[int | None, tuple[tuple[SentenceRow, ...], np.ndarray]]:
+        rows = [row_from(n, t, m, sid) for n, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))]
+        by_page: dict[int | None, list[SentenceRow]] = {}
+        for r in rows:
+            by_page.setdefault(r.page, []).append(r)
+        out = {}
+        for page, page_rows in by_page.items():
+            page_rows.sort(key=lambda r: r.char_start)
+            out[page] = tuple(page_rows), np.ascontiguousarray(matrix[[r.row for r in page_rows]])
+        return out
 
     def _build(self) -> SentenceState:
         in_memory = self.store.sentences.count() <= self.scan_max
+        if not in_memory:  # nothing to hold: questions read what they need (see the module's docstring)
+            return SentenceState([], {}, {}, np.zeros(0, dtype=bool), None, None)
         ids, texts, metas, matrix = self.store.all_sentences(vectors=in_memory)
         rows = [row_from(i, t, m, sid) for i, (sid, t, m) in enumerate(zip(ids, texts, metas, strict=True))]
         rows_of_doc: dict[str, list[int]] = {}
@@ -134,6 +181,8 @@ class SentenceIndex(Snapshot[SentenceState]):
 
     def _apply(self, state: SentenceState, doc_ids: set[str]) -> SentenceState:
         """Remove every row of ``doc_ids``, then add what the store holds for them now."""
+        if not state.in_memory:
+            return state  # ANN mode holds no rows; pages are cached by version, which a write never changes
         where = {"doc_id": {"$in": sorted(doc_ids)}}
         ids, texts, metas, matrix = self.store.all_sentences(where=where, vectors=state.in_memory)
         rows = list(state.rows)
@@ -168,22 +217,28 @@ class SentenceIndex(Snapshot[SentenceState]):
     def page_rows(self, passage: Passage) -> list[SentenceRow]:
         """Every stored sentence of the passage's page (its document version), in reading order."""
         key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
-        return list(self.state().groups.get(key, ()))
+        state = self.state()
+        if not state.in_memory:
+            return list(self._stored_page(key)[0])
+        return list(state.groups.get(key, ()))
 
     def in_passage(self, passage: Passage, query_vector: np.ndarray) -> list[tuple[SentenceRow, float]]:
         """The stored sentences inside ``passage`` in reading order, with their similarity to the query."""
         state = self.state()
         key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
-        rows = [
-            r for r in state.groups.get(key, ())
-            if r.char_start >= passage.char_start and r.char_end <= passage.char_end
-        ]
+        if not state.in_memory:
+            page_rows, matrix = self._stored_page(key)
+            picked = [i for i, r in enumerate(page_rows)
+                      if r.char_start >= passage.char_start and r.char_end <= passage.char_end]
+            rows, vectors = [page_rows[i] for i in picked], matrix[picked]
+        else:
+            rows = [
+                r for r in state.groups.get(key, ())
+                if r.char_start >= passage.char_start and r.char_end <= passage.char_end
+            ]
+            vectors = state.vectors([r.row for r in rows]) if rows else np.zeros((0, 0), np.float32)
         if not rows:
             return []
-        if state.in_memory:
-            vectors = state.vectors([r.row for r in rows])
-        else:
-            vectors = self._stored_vectors([r.id for r in rows])
         sims = vectors @ query_vector
         return list(zip(rows, (float(s) for s in sims), strict=True))
 

@@ -137,6 +137,7 @@ class Assistant:
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
+        self.sentence_index.prefetch(retrieval.passages)  # one read for all the passages' sentences
         own_names = names(asked)
         anchors = frozenset(stem(w) for n in own_names for w in words(n))
         if query == asked:

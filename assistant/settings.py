@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         PACKAGED_MODEL,
         description="'all-MiniLM-L6-v2' (packaged weights) or any sentence-transformers path/name.",
     )
+    embedding_backend: Literal["torch", "onnx-int8"] = Field(
+        "torch",
+        description="'torch' (sentence-transformers) or 'onnx-int8' (ONNX Runtime, int8 export made offline from "
+        "the same weights, cached in <data_dir>/models). An index answers only queries from the backend that built it.",
+    )
     chunk_tokens: int = Field(200, ge=16, description="Target chunk size in embedding-model tokens.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated between chunks.")
     batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
@@ -81,6 +86,10 @@ class Settings(BaseSettings):
     @cached_property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @cached_property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
 
     @cached_property
     def uploads_dir(self) -> Path:

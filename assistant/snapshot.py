@@ -19,6 +19,7 @@ version after it. A state may lag the store by one background rebuild; it is nev
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 from typing import Generic, TypeVar
@@ -27,6 +28,18 @@ from assistant.store import Store
 
 State = TypeVar("State")
 log = logging.getLogger(__name__)
+
+
+def release_free_memory() -> None:
+    """Hand memory freed after a full build back to the OS (glibc only; elsewhere nothing).
+
+    Reading every row back from Chroma leaves its transient buffers in malloc's per-thread arenas:
+    at 10k passages ~80 MB that the process keeps but never uses again.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 class Snapshot(Generic[State]):
@@ -51,6 +64,7 @@ class Snapshot(Generic[State]):
             if self._state is None:  # at open: nothing to fall back on, so build now
                 self._state, self._revision = self._build(), revision
                 self.full_builds += 1
+                release_free_memory()
             elif revision != self._revision:
                 touched = self.store.changes_between(self._revision, revision)
                 if touched is None:
@@ -85,6 +99,7 @@ class Snapshot(Generic[State]):
             with self._lock:
                 self._state, self._revision = state, revision
                 self.full_builds += 1
+            release_free_memory()
 
         self._rebuilding = threading.Thread(target=run, name=f"rebuild-{type(self).__name__}", daemon=True)
         self._rebuilding.start()

@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,18 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Not ``ru_maxrss``: Linux carries it over fork and exec, so a child
+    reported the benchmark parent's peak when that was higher (at 1k and 10k passages it was)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def disk_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -61,6 +74,7 @@ def ingestion_figures(base: Path) -> tuple[dict[str, Any], Any]:
     from assistant.components import build
     from ingest.pipeline import Ingester
 
+    shutil.rmtree(base, ignore_errors=True)  # a kept work dir (--reuse) must still measure a full ingestion
     components = build(_settings(base))
     embedder, store = components.embedder, components.store
     embedder.embed_query("warm up")  # model load is not ingestion
@@ -68,10 +82,13 @@ def ingestion_figures(base: Path) -> tuple[dict[str, Any], Any]:
     files = [ROOT / "corpus", FIXTURES]
     texts = [p.text for p in ingester.chunker.split(_pages(files))] + _sentences(files)
 
+    cpu = {"bare": 0.0, "ingest": 0.0}  # this process's CPU seconds: robust to other processes' load
+
     def bare_encode() -> float:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True,
                               show_progress_bar=False)
+        cpu["bare"] += (time.process_time() - c0) / 2
         return time.perf_counter() - t0
 
     inside = {"s": 0.0}
@@ -86,10 +103,12 @@ def ingestion_figures(base: Path) -> tuple[dict[str, Any], Any]:
 
     before = bare_encode()  # before and after the ingestion: the machine's load drifts
     embedder.encode = timed_encode
+    c0 = time.process_time()
     try:
         full = ingester.sync(files)
     finally:
         del embedder.encode
+    cpu["ingest"] = time.process_time() - c0
     bare = (before + bare_encode()) / 2
     longest = sorted(texts, key=len, reverse=True)[: embedder.batch_size]
     t0 = time.perf_counter()
@@ -100,6 +119,8 @@ def ingestion_figures(base: Path) -> tuple[dict[str, Any], Any]:
         "texts": len(texts), "embedded": full.embedded, "ingest_s": full.seconds, "bare_encode_s": bare,
         "encode_inside_ingest_s": inside["s"],
         "ingest_over_encode": full.seconds / bare, "noop_s": noop.seconds,
+        "ingest_cpu_s": cpu["ingest"], "bare_encode_cpu_s": cpu["bare"],
+        "ingest_cpu_over_encode_cpu": cpu["ingest"] / cpu["bare"],
         "full_over_noop": full.seconds / noop.seconds,
         "noop_embedded": noop.embedded, "one_batch_s": batch, "passages": store.count(),
         "sentences": store.sentences.count(),
@@ -172,33 +193,50 @@ def during_ingestion(components: Any, work: Path, questions: list) -> dict[str, 
 # --- per size -------------------------------------------------------------------------------------
 
 
-def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
-    """Runs in a fresh process (clean peak RSS): cold first question, warm latencies, update time."""
+def child(data_dir: Path, repeat: int, scan_max: int | None, profile: Path | None = None) -> dict[str, Any]:
+    """Runs in a fresh process (clean peak RSS): cold first question, warm latencies, update time.
+    ``profile``: also write a cProfile of the warm questions there (``--child DIR --profile FILE``)."""
+    import cProfile
+    import pstats
+
     from assistant.components import build
     from assistant.service import Assistant
     from eval.dataset import load_questions
     from ingest.pipeline import Ingester
 
     questions = [q for q in load_questions() if not q.history]
+    memory: dict[str, float] = {}  # peak RSS (MB) after each phase: where the memory goes
+
+    def mark(phase: str) -> None:
+        memory[phase] = peak_rss_mb()
+
+    mark("imports")
     t0 = time.perf_counter()
     components = build(_settings(data_dir))
     components.embedder.embed_query("warm up")
     model_load = time.perf_counter() - t0
+    mark("model_and_store")
     assistant = Assistant(components)
     if scan_max is not None:
         assistant.sentence_index.scan_max = scan_max
     t0 = time.perf_counter()
     assistant.keyword_index.state()
     keyword_open = time.perf_counter() - t0
+    mark("keyword_index")
     t0 = time.perf_counter()
     assistant.sentence_index.state()
     sentence_open = time.perf_counter() - t0
+    mark("sentence_index")
     t0 = time.perf_counter()
     assistant.ask(questions[0].q)
     first_ask = time.perf_counter() - t0
+    mark("first_question")
     for q in questions[1:6]:
         assistant.ask(q.q)
     asks, retrievals, stages = [], [], {}
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     for _ in range(repeat):
         for q in questions:
             t0 = time.perf_counter()
@@ -208,6 +246,12 @@ def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
             retrievals.append(sum(t.get(k, 0.0) for k in ("dense", "keyword", "sentences", "fuse")))
             for k, v in t.items():
                 stages.setdefault(k, []).append(v)
+    if profiler and profile:
+        profiler.disable()
+        with profile.open("w", encoding="utf-8") as out:
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+    mark("all_questions")
     store, vector = components.store, np.asarray(components.embedder.embed_query(questions[0].q), dtype=np.float32)
     ann = []
     for _ in range(20):
@@ -215,8 +259,9 @@ def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
         store.search_sentences(vector.tolist(), 30)
         ann.append(time.perf_counter() - t0)
     note = data_dir.parent / f"note-{data_dir.name}.md"
-    note.write_text("# A note\n\nThe zorblax accord was signed in Reykjavik. It binds the panel to nothing.\n",
-                    encoding="utf-8")
+    note.write_text(  # new content on every run: with --reuse the index already holds an earlier note
+        f"# A note\n\nThe zorblax accord was signed in Reykjavik (run {time.time_ns()}). It binds the panel "
+        "to nothing.\n", encoding="utf-8")
     t0 = time.perf_counter()
     Ingester(components.settings, store).sync([note])
     write_s = time.perf_counter() - t0
@@ -240,7 +285,8 @@ def child(data_dir: Path, repeat: int, scan_max: int | None) -> dict[str, Any]:
         "index_update_s": keyword_update + sentence_update, "update_found_new_document": found,
         "full_builds_after_write": [assistant.keyword_index.full_builds, assistant.sentence_index.full_builds],
         "full_builds_before_write": list(builds),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_after_mb": memory,
     }
 
 
@@ -287,27 +333,33 @@ def textbook_queries(work: Path, rows: list, embedder: Any, questions: list) -> 
 
 
 def one_size(size: int, work: Path, versions: list, embedder: Any, questions: list, repeat: int,
-             scan_max: int | None) -> dict[str, Any]:
+             scan_max: int | None, reuse: bool = False) -> dict[str, Any]:
+    """Build (or, with ``reuse``, reopen) the index of ``size`` passages and measure it in a child."""
     from assistant.store import Store
     from eval.scale_data import build_synthetic
 
-    data = work / f"n{size}"
-    store = Store(_settings(data), embedder)
+    data, marker = work / f"n{size}", work / f"n{size}.built.json"
     rows: list = []
-    original = store.add_passages
+    if reuse and marker.exists():
+        built = json.loads(marker.read_text(encoding="utf-8"))
+        print(f"  {size}: reusing {data} (built in {built['seconds']:.0f} s)", file=sys.stderr)
+    else:
+        store = Store(_settings(data), embedder)
+        original = store.add_passages
 
-    def add_passages(ids, texts, metas, vectors):  # the textbook collection gets the same passages
-        rows.append((list(ids), list(texts), [{k: m[k] for k in ("doc_id", "title", "source")} for m in metas],
-                     np.asarray(vectors)))
-        original(ids, texts, metas, vectors)
+        def add_passages(ids, texts, metas, vectors):  # the textbook collection gets the same passages
+            rows.append((list(ids), list(texts), [{k: m[k] for k in ("doc_id", "title", "source")} for m in metas],
+                         np.asarray(vectors)))
+            original(ids, texts, metas, vectors)
 
-    store.add_passages = add_passages  # type: ignore[method-assign]
-    built = build_synthetic(store, versions, size)
-    sentences = store.sentences.count()
-    store.client.close()
-    result: dict[str, Any] = {"size": size, "built": built, "passages": built["passages"], "sentences": sentences}
-    print(f"  {size}: built {built['passages']} passages, {sentences} sentences in {built['seconds']:.0f} s",
-          file=sys.stderr)
+        store.add_passages = add_passages  # type: ignore[method-assign]
+        built = build_synthetic(store, versions, size)
+        store.client.close()
+        print(f"  {size}: built {built['passages']} passages in {built['seconds']:.0f} s", file=sys.stderr)
+        marker.write_text(json.dumps(built), encoding="utf-8")
+    sentences = _count_sentences(data)
+    result: dict[str, Any] = {"size": size, "built": built, "passages": built["passages"], "sentences": sentences,
+                              "reused": not rows}
     result["disk_mb"] = disk_bytes(data) / 2**20
     result["scan_p50_s"] = scan_seconds(sentences, embedder.dimension)
     cmd = [sys.executable, "-m", "eval.bench_scale", "--child", str(data), "--repeat", str(repeat)]
@@ -317,8 +369,42 @@ def one_size(size: int, work: Path, versions: list, embedder: Any, questions: li
     if proc.returncode != 0:
         raise RuntimeError(f"child for {size} failed:\n{proc.stderr[-3000:]}")
     result["assistant"] = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["textbook"] = textbook_queries(work / f"tb{size}", rows, embedder, questions)
+    tb, tb_marker = work / f"tb{size}", work / f"tb{size}.json"
+    if rows or not tb_marker.exists():
+        if not rows:  # reused index, no textbook yet: its passages are read back from the store
+            rows = _passage_rows(data, embedder)
+        result["textbook"] = textbook_queries(tb, rows, embedder, questions)
+        tb_marker.write_text("{}", encoding="utf-8")
+    else:
+        result["textbook"] = textbook_queries(tb, [], embedder, questions)
     return result
+
+
+def _count_sentences(data: Path) -> int:
+    from assistant.store import Store
+
+    store = Store(_settings(data), _IdOnly())
+    try:
+        return store.sentences.count()
+    finally:
+        store.client.close()
+
+
+def _passage_rows(data: Path, embedder: Any) -> list:
+    from assistant.store import Store
+
+    store = Store(_settings(data), embedder)
+    passages = store.all_passages()
+    vectors = store.passage_vectors([p.id for p in passages])
+    store.client.close()
+    metas = [{k: p.metadata.get(k, "") for k in ("doc_id", "title", "source")} for p in passages]
+    return [([p.id for p in passages], [p.text for p in passages], metas, np.asarray(vectors))]
+
+
+class _IdOnly:
+    """Opens a store without loading the model (the id check is all a count needs)."""
+
+    model_id, backend, dimension = "sentence-transformers/all-MiniLM-L6-v2", "torch", 384
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -328,7 +414,8 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     ing, dur = result["ingestion"], result["during_ingestion"]
     lines = [
         f"ingestion: {ing['texts']} texts, ingest {ing['ingest_s']:.1f} s vs bare encode {ing['bare_encode_s']:.1f} s "
-        f"= {ing['ingest_over_encode']:.2f}x (target <= 1.15x); no-op re-ingest {ing['noop_s']:.2f} s "
+        f"= {ing['ingest_over_encode']:.2f}x (target <= 1.15x; CPU seconds of this process "
+        f"{ing.get('ingest_cpu_over_encode_cpu', float('nan')):.2f}x); no-op re-ingest {ing['noop_s']:.2f} s "
         f"= {ing['full_over_noop']:.0f}x faster (target >= 50x)",
         f"during ingestion of 20 documents: {dur['questions_during']} questions, "
         f"max {1000 * dur['during_max_s']:.0f} ms, "
@@ -388,7 +475,8 @@ def chart(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None, out: Path) -> dict[str, Any]:
+def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None, out: Path,
+        reuse: bool = False) -> dict[str, Any]:
     import torch
 
     from eval.dataset import load_questions
@@ -413,7 +501,8 @@ def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None, out: Pa
     }
     for size in sizes:
         print(f"size {size}…", file=sys.stderr)
-        per_size.append(one_size(size, work, versions, components.embedder, questions, repeat, scan_max))
+        per_size.append(one_size(size, work, versions, components.embedder, questions, repeat, scan_max,
+                                 reuse))
         result["machine"]["load_average_at_end"] = os.getloadavg()
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1), encoding="utf-8")  # a long run keeps what it finished
@@ -427,16 +516,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="times each question is asked per size (default 1)")
     parser.add_argument("--scan-max", type=int, default=None, help="override the sentence scan/ANN switch")
     parser.add_argument("--work-dir", type=Path, default=None, help="keep the indexes here (default: temporary)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --work-dir: reopen the indexes an earlier run built there instead of rebuilding")
     parser.add_argument("--out", type=Path, default=OUT / "bench_scale.json")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="with --child DATA_DIR: write a cProfile of the warm questions to this file")
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.repeat, args.scan_max)))
+        print(json.dumps(child(args.child, args.repeat, args.scan_max, args.profile)))
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="panel-scale-") as scratch:
         work = args.work_dir or Path(scratch)
-        result = run(sizes, args.repeat, work, args.scan_max, args.out)
+        result = run(sizes, args.repeat, work, args.scan_max, args.out, args.reuse)
     lines = summary_lines(result)
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,8 @@ class TextbookPipeline:
         from langchain_core.documents import Document
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        embedder = embedder or Embedder(settings.embedding_model, settings.batch_size)
+        embedder = embedder or Embedder(settings.embedding_model, settings.batch_size,
+                                        backend=settings.embedding_backend, cache_dir=settings.models_dir)
         files, _ = expand([corpus or settings.corpus_dir])
         documents: list[Document] = []
         for path in files:

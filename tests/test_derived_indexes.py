@@ -236,3 +236,20 @@ def test_ann_and_scan_modes_find_the_same_sentences(store, paragraphs):
         (r.text, round(s, 5)) for r, s in ann.in_passage(passage, vector)
     ]
     assert [r.text for r in scan.page_rows(passage)] == [r.text for r in ann.page_rows(passage)]
+
+
+def test_ann_mode_reads_a_version_by_id_or_by_metadata(store, paragraphs):
+    """ANN mode reads the sentences of a version when a question needs them: by id when the record
+    counts them, by metadata when it does not (an index written before the count was recorded)."""
+    write_version(store, "a", "1", paragraphs[:30])
+    record = store.list_records()[0]
+    by_id = store.version_sentences("a", record.content_hash)
+    assert len(by_id[0]) == record.extra["sentences"] > 0 and by_id[3].shape == (len(by_id[0]), DIM)
+    del record.extra["sentences"]
+    store.put_record(record)
+    by_metadata = store.version_sentences("a", record.content_hash)
+    assert sorted(by_metadata[0]) == sorted(by_id[0])
+    ann = SentenceIndex(store)
+    ann.scan_max = 0
+    passage = to_passage(store.all_passages()[2])
+    assert ann.page_rows(passage) and ann.in_passage(passage, by_id[3][0])

@@ -70,10 +70,20 @@ def test_batches_are_sorted_by_length_and_returned_in_order():
     texts = ["a" * n for n in (3, 40, 7, 1, 25, 12, 9, 30, 2, 5)]
     progress: list[int] = []
     vectors = embedder.encode(texts, on_batch=progress.append)
-    assert progress == [4, 4, 2] and embedder.embedded_count == 10
+    # 40 30 25 | 12 9 7 | 5 3 | 2 1: full batches are 4, and a text under half its batch's longest
+    # starts a new one (less padding)
+    assert progress == [3, 3, 2, 2] and embedder.embedded_count == 10
     expected = model.encode(texts)
     np.testing.assert_allclose(vectors, expected)  # row i belongs to texts[i]
-    assert [size for _, size in model.calls[:3]] == [4, 4, 2]
+    assert [size for _, size in model.calls[:4]] == [3, 3, 2, 2]
+
+
+def test_a_document_s_passages_and_sentences_are_not_padded_together():
+    """One document: 5 long passages and 60 short sentences. Fixed batches of 32 would pad 27
+    sentences to a passage's length; the passages get a batch of their own."""
+    embedder = Embedder("fake", batch_size=32, loaded=RecordingModel())
+    texts = ["p" * 900] * 5 + ["s" * 120] * 60
+    assert [len(b) for b in embedder.batches(texts)] == [5, 32, 28]
 
 
 
@@ -141,3 +151,57 @@ def test_a_question_is_answered_while_a_large_ingestion_runs(tmp_path):
 
 
 QUESTION = "Who led the first meeting at UN Headquarters?"
+
+
+def test_an_index_is_not_queried_with_another_backends_vectors(tmp_path):
+    """int8 ONNX vectors are close to torch's but not equal: an index records the backend that built it
+    and a store opened with the other backend refuses, naming the way out."""
+    from assistant.settings import Settings
+    from assistant.store import IndexMismatchError, Store
+
+    from .test_derived_indexes import HashingModel
+
+    settings = Settings(data_dir=tmp_path / "data")
+    built = Store(settings, Embedder("hashing", loaded=HashingModel(), backend="torch"))
+    assert built.passages.metadata["embedding_backend"] == "torch"
+    with pytest.raises(IndexMismatchError, match="PANEL_EMBEDDING_BACKEND=torch"):
+        Store(settings, Embedder("hashing", loaded=HashingModel(), backend="onnx-int8"), client=built.client)
+    Store(settings, Embedder("hashing", loaded=HashingModel(), backend="torch"), client=built.client)  # same: fine
+
+
+def test_backend_comes_from_settings(tmp_path, monkeypatch):
+    from assistant.components import build
+    from assistant.embedding import EmbeddingModelError
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("PANEL_EMBEDDING_BACKEND", "onnx-int8")
+    settings = get_settings(data_dir=tmp_path / "data")
+    embedder = build(settings).embedder
+    assert (embedder.backend, embedder.cache_dir) == ("onnx-int8", tmp_path / "data" / "models")
+    with pytest.raises(EmbeddingModelError, match="unknown embedding backend"):
+        Embedder(backend="tensorflow")
+
+
+@pytest.mark.slow
+def test_onnx_int8_export_is_made_offline_and_close_to_torch(tmp_path):
+    """The int8 export is made from the packaged weights (no download), cached, and its vectors point
+    where torch's do (cosine > 0.99 on a few texts of the corpus' kind)."""
+    from assistant.onnx_backend import export_path
+
+    texts = [
+        "Who chaired the High-level Panel on Digital Cooperation?",
+        "The Panel recommends that by 2030 every adult should have affordable access to digital networks.",
+        "Melinda Gates and Jack Ma co-chaired the Panel, appointed by the Secretary-General in July 2018.",
+        "A Global Commitment on Digital Trust and Security.",
+    ]
+    torch_vectors = Embedder().encode(texts)
+    onnx = Embedder(backend="onnx-int8", cache_dir=tmp_path)
+    onnx_vectors = onnx.encode(texts)
+    assert export_path(tmp_path, onnx.model_id, "onnx-int8").exists()
+    assert onnx_vectors.shape == torch_vectors.shape
+    cosines = (onnx_vectors * torch_vectors).sum(axis=1)
+    assert cosines.min() > 0.99, cosines
+    assert np.allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+    # the nearest text to each query is the same with either backend
+    nearest = [(v @ v.T).argsort(axis=1)[:, -2] for v in (onnx_vectors, torch_vectors)]
+    assert (nearest[0] == nearest[1]).all()
