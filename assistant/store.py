@@ -1,4 +1,8 @@
-"""The only module that talks to Chroma: passages, their vectors, and the ingestion records.
+"""Passages, their vectors and the ingestion records in Chroma: writes, versions, visibility, revisions.
+
+Only the ``store*`` modules talk to Chroma: this one, ``store_client`` (the client, the collections'
+names, the row types), ``store_sentences`` (reading sentences and vectors back), ``store_progress``
+(resumable ingestion marks) and ``store_lease`` (the writer lease in server mode).
 
 All three live in the store itself: ``<name>`` holds the passages (chunks), ``<name>_sentences``
 the sentence vectors the extractive answerer ranks, and ``<name>_records`` one entry per ingested
@@ -13,112 +17,32 @@ download a model on first use, which fails offline.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.embedding import Embedder
-from assistant.outage import Retrying, StoreUnavailableError, retrying
+from assistant.outage import StoreUnavailableError, retrying
 from assistant.settings import Settings
+from assistant.store_client import IndexMismatchError, SourceRecord, StoredPassage, crash_point, drop_index, make_client
+from assistant.store_sentences import READ_PAGE, SentenceReads
 
-__all__ = ["IndexMismatchError", "SourceRecord", "Store", "StoreUnavailableError", "StoredPassage"]
+#: The row types, the client and the crash hook live in ``store_client``; they are named here too,
+#: so callers import one module.
+__all__ = [
+    "IndexMismatchError", "SourceRecord", "Store", "StoreUnavailableError", "StoredPassage", "crash_point",
+    "drop_index", "make_client", "retrying",
+]
 
 _PAGE_SIZE = 5000  # rows per Chroma write or delete
-#: Rows per Chroma get() when reading everything back: pages of 5000 passages left ~130 MB of
-#: transient buffers per read in the process; 1000 keeps the peak lower and reads as fast.
-_READ_PAGE = 1000
 REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
 RECORD_DIM = 1  # record entries carry a constant 1-d vector: they are looked up by id, never searched
 CHANGE_LOG_LENGTH = 64  # revisions whose touched documents the store remembers (collection metadata)
 CHANGE_LOG_MAX_DOCS = 200  # a write touching more documents is logged as "unknown": readers rebuild
 
 
-class IndexMismatchError(RuntimeError):
-    """The index was built with another embedding model; mixing vectors would give nonsense."""
-
-
-@dataclass
-class StoredPassage:
-    id: str
-    text: str
-    metadata: dict[str, Any]
-    similarity: float | None = None  # cosine similarity to the query, when searched
-
-
-@dataclass
-class SourceRecord:
-    """One ingested file. Several sources may share a ``doc_id`` when their bytes are equal."""
-
-    source: str
-    doc_id: str
-    content_hash: str
-    title: str
-    chunks: int
-    pages: int
-    ingested_at: float
-    extra: dict[str, Any] = field(default_factory=dict)  # kind, date, publisher, size, ...
-
-    def to_metadata(self) -> dict[str, Any]:
-        meta = {k: v for k, v in self.extra.items() if v not in (None, "")}
-        meta.update(
-            doc_id=self.doc_id, content_hash=self.content_hash, title=self.title,
-            chunks=self.chunks, pages=self.pages, ingested_at=self.ingested_at,
-        )
-        return meta
-
-    @classmethod
-    def from_stored(cls, source: str, meta: dict[str, Any]) -> SourceRecord:
-        meta = dict(meta)
-        return cls(
-            source=source, doc_id=meta.pop("doc_id"), content_hash=meta.pop("content_hash"),
-            title=meta.pop("title", ""), chunks=int(meta.pop("chunks", 0)),
-            pages=int(meta.pop("pages", 0)), ingested_at=float(meta.pop("ingested_at", 0.0)),
-            extra=meta,
-        )
-
-
-def make_client(settings: Settings):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    if settings.chroma_host:
-        where = f"{settings.chroma_host}:{settings.chroma_port}"
-        client = retrying(
-            lambda: chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings),
-            settings.store_retries, where,
-        )
-        return Retrying(client, settings.store_retries, where)
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-
-
-def _collection_names(settings: Settings) -> tuple[str, ...]:
-    name = settings.collection
-    return name, f"{name}_sentences", f"{name}_records", f"{name}_progress"  # progress: see store_progress
-
-
-def drop_index(settings: Settings, client: Any = None) -> None:
-    """Delete the passages, sentences, records and progress collections, whatever model built them."""
-    client = client if client is not None else make_client(settings)
-    for name in _collection_names(settings):
-        try:
-            client.delete_collection(name)
-        except Exception:
-            pass
-
-
-def crash_point(name: str) -> None:
-    """Where the crash tests kill a real writer (``PANEL_TEST_KILL_AT=name``); otherwise nothing."""
-    if os.environ.get("PANEL_TEST_KILL_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-class Store:
+class Store(SentenceReads):
     """Passages and records in Chroma, guarded against a mismatched embedding model."""
 
     def __init__(self, settings: Settings, embedder: Embedder, client: Any = None) -> None:
@@ -367,11 +291,11 @@ class Store:
         out: list[tuple[str, dict[str, Any]]] = []
         offset = 0
         while True:
-            got = collection.get(include=["metadatas"], limit=_READ_PAGE, offset=offset)
+            got = collection.get(include=["metadatas"], limit=READ_PAGE, offset=offset)
             out.extend((i, m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True))
-            if len(got["ids"]) < _READ_PAGE:
+            if len(got["ids"]) < READ_PAGE:
                 return out
-            offset += _READ_PAGE
+            offset += READ_PAGE
 
     def delete_ids(self, passage_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
         with self._lock:
@@ -380,113 +304,6 @@ class Store:
                     collection.delete(ids=list(ids[start : start + _PAGE_SIZE]))
             if passage_ids or sentence_ids:
                 self._bump_revision(None)  # rare (a repair): readers rebuild rather than follow
-
-    def all_sentences(
-        self, where: dict[str, Any] | None = None, vectors: bool = True, live_only: bool = True
-    ) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
-        """Stored sentences (all, or those ``where`` selects; of live versions only unless asked): ids,
-        texts, metadata and a (n, dim) float32 matrix (None when ``vectors`` is false: reading vectors
-        back is the costly part)."""
-        import numpy as np
-
-        live = self.live_versions() if live_only else None
-
-        ids: list[str] = []
-        texts: list[str] = []
-        metas: list[dict[str, Any]] = []
-        vectors_read = []
-        include = ["metadatas", "documents", "embeddings"] if vectors else ["metadatas", "documents"]
-        offset = 0
-        while True:
-            got = self.sentences.get(where=where, include=include, limit=_READ_PAGE, offset=offset)
-            ids.extend(got["ids"])
-            texts.extend(d or "" for d in got["documents"])
-            metas.extend(m or {} for m in got["metadatas"])
-            if len(got["ids"]) and vectors:
-                vectors_read.append(np.asarray(got["embeddings"], dtype=np.float32))
-            if len(got["ids"]) < _READ_PAGE:
-                break
-            offset += _READ_PAGE
-        matrix = None
-        if vectors:
-            matrix = np.vstack(vectors_read) if vectors_read else np.zeros((0, self.embedder.dimension), np.float32)
-        if live is not None:
-            keep = [i for i, m in enumerate(metas) if self.is_live(m, live)]
-            if len(keep) < len(ids):
-                ids, texts, metas = [ids[i] for i in keep], [texts[i] for i in keep], [metas[i] for i in keep]
-                matrix = matrix[keep] if matrix is not None else None
-        return ids, texts, metas, matrix
-
-    def version_sentences(self, doc_id: str, doc_hash: str) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
-        """All sentences of one document version, with vectors, as ``all_sentences`` returns them."""
-        return self.versions_sentences([(doc_id, doc_hash)])[(doc_id, doc_hash)]
-
-    def versions_sentences(
-        self, versions: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], tuple[list[str], list[str], list[dict[str, Any]], Any]]:
-        """All sentences of each document version, with vectors, in one read where possible.
-
-        Read by id when a version's record gives its sentence count (ids are
-        ``{doc_id}-{doc_hash[:12]}-s{i:05d}``, as the ingester writes them): a lookup by primary key,
-        where a metadata filter took ~25 ms at 83k sentences and grows with the collection; and one
-        call for all the versions a question needs (each call to Chroma cost ~10 ms at 837k sentences).
-        """
-        import numpy as np
-
-        counts = self.sentence_counts()
-        out: dict[tuple[str, str], tuple[list[str], list[str], list[dict[str, Any]], Any]] = {}
-        wanted: list[str] = []
-        by_id: list[tuple[str, str]] = []
-        for doc_id, doc_hash in versions:
-            count = counts.get((doc_id, doc_hash))
-            if count is None:
-                out[(doc_id, doc_hash)] = self._version_by_metadata(doc_id, doc_hash)
-            else:
-                by_id.append((doc_id, doc_hash))
-                wanted.extend(f"{doc_id}-{doc_hash[:12]}-s{i:05d}" for i in range(count))
-        if by_id:
-            got = self.sentences.get(ids=wanted, include=["metadatas", "documents", "embeddings"]) if wanted else None
-            rows: dict[tuple[str, str], tuple[list[str], list[str], list[dict[str, Any]], list[Any]]] = {
-                v: ([], [], [], []) for v in by_id
-            }
-            if got is not None:
-                for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
-                    bucket = rows.get((str((m or {}).get("doc_id", "")), str((m or {}).get("doc_hash", ""))))
-                    if bucket is not None:
-                        for column, value in zip(bucket, (i, d or "", m or {}, e), strict=True):
-                            column.append(value)
-            dim = self.embedder.dimension
-            for version in by_id:
-                ids, texts, metas, vectors = rows[version]
-                if len(ids) != counts[version]:  # written otherwise (an older ingester): ask by metadata
-                    out[version] = self._version_by_metadata(*version)
-                else:
-                    matrix = np.asarray(vectors, dtype=np.float32) if vectors else np.zeros((0, dim), np.float32)
-                    out[version] = (ids, texts, metas, matrix)
-        return out
-
-    def _version_by_metadata(
-        self, doc_id: str, doc_hash: str
-    ) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
-        return self.all_sentences(where={"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}, live_only=False)
-
-    def sentence_vectors(self, ids: Sequence[str]) -> Any:
-        """The stored vectors of the sentences ``ids``, in that order, as a (n, dim) float32 matrix."""
-        return self._vectors(self.sentences, ids)
-
-    def passage_vectors(self, ids: Sequence[str]) -> Any:
-        """The stored vectors of the passages ``ids``, in that order (the scale benchmark reuses them)."""
-        return self._vectors(self.passages, ids)
-
-    def _vectors(self, collection: Any, ids: Sequence[str]) -> Any:
-        import numpy as np
-
-        if not ids:
-            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        got = collection.get(ids=list(ids), include=["embeddings"])
-        position = {i: n for n, i in enumerate(got["ids"])}
-        found = np.asarray(got["embeddings"], dtype=np.float32)
-        return found[[position[i] for i in ids]]
 
     def search_sentences(
         self, query_embedding: Sequence[float], n: int, where: dict[str, Any] | None = None
@@ -506,15 +323,15 @@ class Store:
         out: list[StoredPassage] = []
         offset = 0
         while True:
-            got = self.passages.get(where=where, include=include, limit=_READ_PAGE, offset=offset)
+            got = self.passages.get(where=where, include=include, limit=READ_PAGE, offset=offset)
             docs = got.get("documents") or [""] * len(got["ids"])
             out.extend(
                 StoredPassage(i, d or "", m or {})
                 for i, d, m in zip(got["ids"], docs, got["metadatas"], strict=True)
             )
-            if len(got["ids"]) < _READ_PAGE:
+            if len(got["ids"]) < READ_PAGE:
                 return out if live is None else [p for p in out if self.is_live(p.metadata, live)]
-            offset += _READ_PAGE
+            offset += READ_PAGE
 
     def search(
         self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
