@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def corpus_texts(with_fixtures: bool) -> list[str]:
     """What an ingestion of the corpus embeds: its passages, then its sentences."""
     from assistant.embedding import Embedder
-    from eval.bench_scale import FIXTURES, _pages, _sentences, _settings
+    from eval.bench_ingest import FIXTURES, _pages, _sentences, _settings
     from ingest.chunking import SentenceChunker
 
     files = [ROOT / "corpus", *([FIXTURES] if with_fixtures else [])]
