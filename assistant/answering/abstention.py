@@ -48,8 +48,8 @@ from assistant.retrieval import Retrieval
 from assistant.text import STOPWORDS, query_terms, stem, words
 
 #: Logistic weights of the signals and the intercept, fitted by ``python -m eval.calibrate``.
-WEIGHTS = {"best_similarity": 2.199, "top_dense": 1.535, "typed": 0.886, "topic_held": 1.931}
-BIAS = -3.525
+WEIGHTS = {"best_similarity": 2.205, "top_dense": 1.537, "typed": 0.885, "topic_held": 1.93}
+BIAS = -3.528
 
 
 FOCUS_RARE = 2  # rarest non-name terms of the question that join its names as focus terms
