@@ -112,8 +112,9 @@ class EvidenceScorer:
                 context_sims = dict(self.sentences.in_passage(passage, context_vector))
                 rows = [(r, (1 - CONTEXT_WEIGHT) * s + CONTEXT_WEIGHT * context_sims.get(r, s)) for r, s in rows]
             title_terms = frozenset(terms(passage.title))
+            in_order = [row for row, _ in rows]
             para_terms: dict[int, set[str]] = {}
-            for row, _ in rows:
+            for row in in_order:
                 para_terms.setdefault(row.para, set()).update(row.terms)
             for i, (row, sim) in enumerate(rows):
                 key = (passage.doc_id, row.page or 0, row.char_start)
@@ -134,7 +135,7 @@ class EvidenceScorer:
                         passage=passage, passage_rank=rank, text=row.text,
                         span=(start, start + len(row.text)), similarity=float(sim), coverage=coverage,
                         setting_coverage=setting_coverage, setting_terms=frozenset(setting), terms=row_terms,
-                        row=row, typed=typed, near_terms=near_terms([r for r, _ in rows], i),
+                        row=row, typed=typed, near_terms=near_terms(in_order, i),
                         score=SIMILARITY_WEIGHT * float(sim) + COVERAGE_WEIGHT * coverage
                         + SETTING_WEIGHT * (setting_coverage - coverage)
                         + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo + TYPE_WEIGHT * typed,

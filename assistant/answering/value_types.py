@@ -29,16 +29,21 @@ _NOT_NAMES = frozenset(
 )
 
 
+def _titles_only(text: str) -> bool:
+    """Nothing but title and function words ("Secretary-General", "UN")."""
+    return set(text.lower().replace("-", " ").split()) <= _NOT_NAMES
+
+
 def names_someone(name: str) -> bool:
     """A capitalised run that names a person, place or body: not a date ("June") and not titles only
     ("Secretary General", whom a text calls by name instead)."""
-    return not _DATE.fullmatch(name) and not set(name.lower().replace("-", " ").split()) <= _NOT_NAMES
+    return not _DATE.fullmatch(name) and not _titles_only(name)
 
 
 def without_titles(name: str) -> str:
     """"Secretary-General Philip Lee" -> "Philip Lee": the title is not part of what names him."""
     parts = name.split()
-    while len(parts) > 1 and set(parts[0].lower().replace("-", " ").split()) <= _NOT_NAMES:
+    while len(parts) > 1 and _titles_only(parts[0]):
         parts.pop(0)
     return " ".join(parts)
 
