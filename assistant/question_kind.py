@@ -7,7 +7,8 @@ A closed set of forms, not a list of questions:
 - ``list``: "list", "name/enumerate the", "what/which are/were the <plural>", "which <plural> ...",
   "what <plural> did ...", a number before a plural ("the nine enablers", "three ways");
 - ``reason``: "why", "how come", "for what reason", "what was the reason/purpose/motivation",
-  "how did/does/can/could/would/should/will ..." (but not "how many/much/long/old/often/far");
+  "how did/does/can/could/would/should/will ..." (but not "how many/much/long/old/often/far", and
+  not "how did she describe / define / call / react to ...": those ask for what was said, a factoid);
 - ``factoid``: everything else.
 
 ``expected_type`` is the kind of value a factoid wants: "number" (how many/much), "date"
@@ -55,13 +56,25 @@ _REASON = re.compile(
     re.I,
 )
 _HOW_QUANTITY = re.compile(r"\bhow (?:many|much|long|old|often|far|big|large|soon)\b", re.I)
+#: "How did Gates describe the task?", "How does the article define it?": the words said are the answer.
+_HOW_SAID = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?how (?:did|does|do|would|was|were|is|are)\b.*?"
+    r"\b(?:describe[sd]?|define[sd]?|call(?:s|ed)?|"
+    r"characteri[sz]e[sd]?|portray(?:s|ed)?|refer(?:s|red)? to|phrase[sd]?|word(?:s|ed)?|term(?:s|ed)?|"
+    r"react(?:s|ed)?|respond(?:s|ed)?|repl(?:y|ies|ied)|sum(?:s|med)? up|put it)\b",
+    re.I,
+)
 _WH_PLURAL = re.compile(
-    r"\b(?:what|which)\s+(?:(?:are|were)\s+(?:the\s+|some\s+(?:of\s+the\s+)?)?)?"
+    r"\b(?:what|which)\s+(?!(?:should|did|does|do|is|was|has|have|had|can|could|would|will|must|may|might)\b)"
+    r"(?:(?:are|were)\s+(?:the\s+|some\s+(?:of\s+the\s+)?)?)?"
     r"(?:[\w’'“”\"-]+\s+){0,3}?([a-z]+)\s+(?:are|were|did|do|does|has|have|had|was|is|should|could|would|will|can|must|may|might|"
     r"according|that|of|in|for|to|at|by|from|on|\?|$)",
     re.I,
 )
-_NOT_PLURAL = re.compile(r"(?:ss|us|is|ous|ics|news|sis)$", re.I)
+#: Words in -s that are not plurals; "-ics" only as a field of study ("topics" is plural, "economics" not).
+_NOT_PLURAL = re.compile(
+    r"(?:ss|us|is|ous|news|sis|(?:econom|polit|eth|phys|mathemat|statist|analyt|logist|robot)ics)$", re.I
+)
 _DATE = re.compile(r"^\s*(?:and\s+)?when\b|\b(?:what|which)\s+(?:year|month|date|day|time)\b", re.I)
 _NUMBER_Q = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|proportion)\b", re.I)
 _PERSON = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich (?:person|people|official|leader)\b", re.I)
@@ -82,7 +95,7 @@ def classify(question: str) -> QuestionForm:
     q = question.strip()
     if _SUMMARY.search(_SOURCE_REFERENCE.sub(" ", q)):
         return QuestionForm("summary", topic=_without(_SUMMARY, _SUMMARY_REQUEST.sub("", q)))
-    if _REASON.search(q) and not _HOW_QUANTITY.search(q):
+    if _REASON.search(q) and not _HOW_QUANTITY.search(q) and not _HOW_SAID.search(q):
         return QuestionForm("reason", topic=q)
     if _LIST_VERB.search(q):
         return QuestionForm("list", topic=_without(_LIST_VERB, q))

@@ -5,8 +5,8 @@ No language model, so nothing can be invented: every quoted text is a span of th
 (``assistant.question_kind``):
 - factoid: the best answer unit first; another (up to ``max_sentences``) only when it scores close
   behind and adds a term the question asks about, or is nearly as similar to the question;
-- reason: the unit holding the reason, with its continuation (a quotation, an announced sentence),
-  then others as for a factoid;
+- reason: the unit holding the reason, with its continuation (a quotation, an announced sentence, or
+  the next sentence of its paragraph, where a claim's ground usually is), then others as for a factoid;
 - list: the lead-in and its items as a Markdown list, each item cited (up to ``max_items``); when no
   stored list answers, the best units as for a factoid;
 - summary: up to ``summary_units`` units chosen for relevance and diversity (maximal marginal
@@ -61,7 +61,7 @@ class ExtractiveAnswerer:
             return compose(self._best_units(candidates, asked, self.max_sentences))
         if kind == "summary":
             return compose_summary(self._summary(candidates))
-        return compose(self._best_units(candidates, asked, self.max_sentences))
+        return compose(self._best_units(candidates, asked, self.max_sentences, explained=kind == "reason"))
 
     def stream(
         self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
@@ -73,14 +73,17 @@ class ExtractiveAnswerer:
 
     # --- choosing units ------------------------------------------------------------------
 
-    def _unit(self, anchor: ScoredSentence, with_items: bool = False) -> Unit | None:
+    def _unit(self, anchor: ScoredSentence, with_items: bool = False, explained: bool = False) -> Unit | None:
         if self.units is None:
             return Unit(anchor, [Quote(anchor.passage, anchor.span, anchor.text)])
-        return self.units.build(anchor, with_items=with_items)
+        return self.units.build(anchor, with_items=with_items, explained=explained)
 
-    def _best_units(self, scored: list[ScoredSentence], asked: set[str], limit: int) -> list[Unit]:
+    def _best_units(
+        self, scored: list[ScoredSentence], asked: set[str], limit: int, explained: bool = False
+    ) -> list[Unit]:
         """The best unit, then others close behind that add an asked-for term or are nearly as similar
-        to the question (a second fact of the answer); best first."""
+        to the question (a second fact of the answer); best first. ``explained``: the best unit of a
+        reason question comes with the sentence that grounds it."""
         chosen: list[Unit] = []
         covered: set[str] = set()
         best = scored[0]
@@ -91,7 +94,7 @@ class ExtractiveAnswerer:
                 continue
             if chosen and not (cand.terms & asked) - covered and cand.similarity < best.similarity - MARGIN / 3:
                 continue
-            unit = self._unit(cand)
+            unit = self._unit(cand, explained=explained and not chosen)
             if unit and unit.quotes:
                 chosen.append(unit)
                 covered |= cand.terms

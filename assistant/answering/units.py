@@ -60,7 +60,10 @@ class UnitBuilder:
         self.keyword = keyword
         self.max_items = max_items
 
-    def build(self, anchor: ScoredSentence, with_items: bool = True) -> Unit | None:
+    def build(self, anchor: ScoredSentence, with_items: bool = True, explained: bool = False) -> Unit | None:
+        """``explained``: a reason's unit also brings the next sentence of its paragraph, where a claim's
+        ground usually is ("much more needs to be done to safeguard privacy." - "Individuals have little
+        or no meaningful understanding ..."), unless it already gives one ("because", "so that")."""
         row = anchor.row
         if row is None:  # no layout known: the sentence alone
             return Unit(anchor, [Quote(anchor.passage, anchor.span, anchor.text)])
@@ -80,6 +83,8 @@ class UnitBuilder:
             items = _items_after(page, nxt)[: self.max_items]
             if not items and nxt < len(page) and page[nxt].role not in ("heading", "item"):
                 run.append(page[nxt])
+        if explained and not items and nxt < len(page) and _continues(run, page[nxt]):
+            run.append(page[nxt])
         prev = index - 1
         while prev >= 0 and len(run) <= MAX_CONTINUATION and _leans_back(run[0], page[prev]):
             run.insert(0, page[prev])
@@ -152,6 +157,19 @@ def _needs_more(run: list[SentenceRow], nxt: SentenceRow) -> bool:
     if last.role == "lead":
         return False  # its list (or its one continuation) is added by the caller
     return same_para and len(last.text.split()) <= SHORT_WORDS and len(run) == 1
+
+
+#: A sentence that already says why.
+_GIVES_REASON = re.compile(
+    r"\b(?:because|since|so that|in order to|due to|owing to|as a result|given that|the reason|thanks to)\b", re.I
+)
+
+
+def _continues(run: list[SentenceRow], nxt: SentenceRow) -> bool:
+    """Whether ``nxt`` goes on in the run's paragraph and the run does not give its reason itself."""
+    if nxt.role in ("heading", "item") or nxt.para != run[-1].para:
+        return False
+    return not _GIVES_REASON.search(" ".join(r.text for r in run))
 
 
 def _leans_back(first: SentenceRow, before: SentenceRow) -> bool:
