@@ -14,24 +14,24 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import NOT_COVERED, Answer, Passage
-from assistant.answering.abstention import VARIANT_PREFIX, AbstentionPolicy, focus_of, support_signals, why_not
+from assistant.answer import NOT_COVERED, Answer
+from assistant.answering.abstention import AbstentionPolicy, focus_of, support_signals, why_not
 from assistant.answering.base import Answerer, Draft
 from assistant.answering.evidence import EvidenceScorer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.units import UnitBuilder
 from assistant.components import Components, build
 from assistant.conversation import names, retrieval_query
+from assistant.documents import DocumentCards
 from assistant.keyword_index import KeywordIndex
 from assistant.question_kind import classify
-from assistant.retrieval import Retriever
+from assistant.retrieval import Retrieval, Retriever
 from assistant.sentence_index import SentenceIndex
 from assistant.settings import Settings
-from assistant.text import query_terms, stem, terms, words
+from assistant.text import stem, words
 
 #: Summaries draw on more passages than a single fact needs.
 SUMMARY_K = 10
-TITLE_SHARE = 1.0  # a summary question whose every term a document's title holds is about that document
 #: Share of the sentence ranking that reads the question without its names. "Who co-chaired the
 #: High-level Panel on Digital Cooperation?" is closest, as a whole, to any sentence that names the
 #: panel; without the names it asks about co-chairing. Regression set: lead accuracy 0.692 -> 0.769,
@@ -68,6 +68,7 @@ class Assistant:
         )
         self.evidence = EvidenceScorer(self.sentence_index, self.keyword_index)
         self.abstention = AbstentionPolicy(self.settings.abstain_threshold)
+        self.documents = DocumentCards(components.embedder, self.keyword_index)
         self.units = UnitBuilder(self.sentence_index, self.keyword_index, self.settings.max_list_items)
         self.answerer = answerer or make_answerer(self.settings, backend, self.units)
 
@@ -79,21 +80,14 @@ class Assistant:
     def backend(self) -> str:
         return self.answerer.name
 
-    def _named_document(self, asked: str, passages: list[Passage]) -> str | None:
-        """"Give me an overview of the announcement of the panel": the document among those retrieved
-        whose title holds most of what is asked (idf-weighted, at least ``TITLE_SHARE``) is what the
-        summary is of, read through, not the few of its passages that rank among other documents'."""
-        weights = {t: self.keyword_index.idf(t) for t in query_terms(asked)}
-        total = sum(weights.values())
-        if not total:
-            return None
-        share = {}
-        for p in passages:
-            if p.doc_id not in share:
-                title = {t[:VARIANT_PREFIX] for t in terms(p.title)}  # "announcement" ~ "announces"
-                share[p.doc_id] = sum(w for t, w in weights.items() if t[:VARIANT_PREFIX] in title) / total
-        best = max(share, key=lambda d: share[d], default=None)
-        return best if best is not None and share[best] >= TITLE_SHARE else None
+    def _summary_document(self, asked: str, retrieval: Retrieval) -> str | None:
+        """"What happened when the panel met for the first time?": the one document a summary is
+        about, read through, when one clearly is (``DocumentCards``)."""
+        self.sentence_index.prefetch(retrieval.passages)
+        best: dict[str, float] = {}
+        for s in self.evidence.score(asked, retrieval.query_vector, retrieval.passages):
+            best.setdefault(s.passage.doc_id, s.score)
+        return self.documents.about(asked, retrieval.query_vector, retrieval.passages, best)
 
     def _asked_vector(self, asked: str, own_names: list[str], vector: np.ndarray) -> np.ndarray:
         """The question's vector blended with that of its words other than names (one more embedding,
@@ -131,7 +125,7 @@ class Assistant:
         if form.kind == "summary":
             k = max(k or self.settings.k, SUMMARY_K)
         retrieval = self.retriever.retrieve(query, k=k, doc_ids=doc_ids)
-        named = self._named_document(asked, retrieval.passages) if form.kind == "summary" else None
+        named = self._summary_document(asked, retrieval) if form.kind == "summary" else None
         if named:
             retrieval = self.retriever.retrieve(query, k=k, doc_ids=[named])
         timings = dict(retrieval.timings)

@@ -34,6 +34,12 @@ from eval.shape import first_sentence, headings_quoted, shape_scores, strip_layo
         ("Who chaired the panel?", "factoid"),
         ("What did Jack Ma highlight at the second meeting?", "factoid"),
         ("What is digital cooperation?", "factoid"),
+        ("What topics did the panel take up at its first meeting?", "list"),  # "-ics" plural
+        ("Which ethics did they discuss?", "factoid"),  # a field of study, not a plural
+        ("What should the agreed metrics be detailed with?", "factoid"),  # "what" is the object, not a determiner
+        ("How did Melinda Gates describe the panel's task?", "factoid"),  # what was said, not a reason
+        ("How does the WACC article define digital cooperation?", "factoid"),
+        ("How did he react to the report's findings?", "factoid"),
     ],
 )
 def test_question_kind_from_its_form(question, kind):

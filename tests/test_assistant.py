@@ -257,6 +257,28 @@ def test_speaker_and_topic_that_never_meet_are_refused_and_explained(assistant):
     assert "migration is inevitable" in answered.citations[0].sentence
 
 
+def test_summary_of_an_event_reads_the_document_about_it(assistant):
+    """The second meeting's summary mentions the first meeting more often than the press release
+    does; a summary of the first meeting still reads the press release."""
+    answer = assistant.ask("What happened when the panel met for the first time?")
+    assert answer.kind == "summary" and not answer.abstained
+    assert {c.doc_id for c in answer.citations} == {"2018-09-first-meeting-press-release"}
+    _assert_verbatim(answer)
+
+
+def test_summary_of_an_article_named_by_its_publisher(assistant):
+    answer = assistant.ask("What are the main points of the WACC article?")
+    assert {c.doc_id for c in answer.citations} == {"2019-06-report-launch-wacc-article"}
+
+
+def test_reason_answer_brings_the_sentence_that_grounds_the_claim(assistant):
+    answer = assistant.ask("Why does the report say much more must be done to protect people's privacy?")
+    assert answer.kind == "reason" and not answer.abstained
+    first = answer.citations[0].sentence
+    assert "safeguard people’s right to privacy" in first and "little or no meaningful understanding" in first
+    _assert_verbatim(answer)
+
+
 def test_summary_of_a_document_its_title_names_reads_only_that_document(assistant):
     answer = assistant.ask(
         "Can you give me a short summary of the announcement of the High-level Panel on Digital Cooperation?"
