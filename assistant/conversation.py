@@ -5,11 +5,13 @@ previous turn. Without an LLM to rewrite, a question is treated as a follow-up o
 points back, and then searched with the salient words of the previous turn appended:
 - **cues** (``is_follow_up``): a personal pronoun or a demonstrative with no antecedent in the question
   itself ("she", "they", "that", "these proposals"), ellipsis ("And the second?", "What about Ma?",
-  "which one of them"), or a question too short to name its own subject ("Why?"). Wh-words and a
+  "which one of them", "the eighth one" anywhere: "the first meeting" names its own subject), or a
+  question too short to name its own subject ("Why?"). Wh-words and a
   leading "And"/"So" are not cues on their own: "Why did Guterres set up the panel?" names its subject.
 - **resolution** (``retrieval_query``): the question, then the names and key terms of the previous
   question, then the names of the previous answer's first sentence. For "the second (one)" or
-  "which of them" after a list answer, the item the ordinal picks (or all items) stands in instead.
+  "which of them" after a list answer, the item the ordinal picks stands in its place (or all items
+  are appended).
 The retrieval query is what ``Answer.query`` shows. Evidence is still scored on the question itself,
 with this context as a lesser signal, so the quoted sentence answers what was asked now.
 """
@@ -39,15 +41,16 @@ _ELLIPSIS = re.compile(
     r"^\s*(?:and|but|also)\s+(?:the\s+)?\w+(?:\s+\w+)?\s*\??\s*$|"
     r"\b(?:which|what)\s+(?:one|ones)\b|\b(?:one|two|both|all|each|either|neither|any|none|some)\s+of\s+"
     r"(?:them|those|these)\b|\bthe two\b|"
-    r"^\s*(?:and\s+)?the\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b",
+    r"^\s*(?:and\s+)?the\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b|"
+    r"\bthe\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|item|point)\b",
     re.I,
 )
-_ORDINALS = {
+ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "last": -1,
 }
 _ORDINAL_PICK = re.compile(
-    rf"\bthe\s+({'|'.join(_ORDINALS)})\s*(?:one|item|point|area|of them|\?|$)", re.I
+    rf"\bthe\s+({'|'.join(ORDINALS)})\s*(?:one|item|point|area|of them|\?|$)", re.I
 )
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|&))*\b")
@@ -140,9 +143,11 @@ def retrieval_query(question: str, history: Sequence[Any] | None = None) -> str:
     if items:  # "the second one", "which of them": the list is what is pointed at
         pick = _ORDINAL_PICK.search(question)
         if pick:
-            index = _ORDINALS[pick.group(1).lower()]
+            index = ORDINALS[pick.group(1).lower()]
             chosen = items[-1] if index == -1 else items[index - 1] if index <= len(items) else ""
-            return f"{question} {chosen}".strip()
+            if chosen:  # the item stands where the ordinal was: "eighth" is not something to search for
+                return f"{question[: pick.start()]}{chosen} {question[pick.end():]}".strip()
+            return question
         heads = [" ".join(item.split()[:ITEM_WORDS]) for item in items]  # an item's name opens it
         return " ".join([question, previous, *heads])
     context = [*names(previous), *query_terms(previous)[:MAX_TERMS]]

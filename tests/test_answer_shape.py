@@ -96,7 +96,8 @@ def test_questions_that_name_their_subject_are_self_contained(question):
 @pytest.mark.parametrize(
     "question",
     ["What did she suggest at the second meeting?", "And the second?", "Which one of them concerns trust?",
-     "Why?", "What did the panel say about that?", "How did the article describe the two of them?"],
+     "Why?", "What did the panel say about that?", "How did the article describe the two of them?",
+     "What did the consultations find about the eighth one?"],
 )
 def test_pronouns_demonstratives_and_ellipsis_point_back(question):
     assert is_follow_up(question)
@@ -114,6 +115,14 @@ def test_ordinal_follow_up_resolves_against_the_previous_list():
     assert list_items(answer) == ["Leadership and political will: text.", "Incentive alignment: more."]
     query = retrieval_query("And the second one?", [("What were the enablers?", answer)])
     assert "Incentive alignment" in query and "Leadership" not in query
+    query = retrieval_query("What did they find about the second one?", [("What were the enablers?", answer)])
+    assert query.startswith("What did they find about Incentive alignment: more.")  # in the ordinal's place
+    assert "second" not in query
+
+
+def test_an_ordinal_before_a_noun_names_its_own_subject():
+    assert not is_follow_up("What happened at the second meeting of the panel?")
+
 
 
 def _answer(text: str, citations: list[Citation] | None = None, kind: str = "factoid") -> Answer:

@@ -257,6 +257,15 @@ def test_speaker_and_topic_that_never_meet_are_refused_and_explained(assistant):
     assert "migration is inevitable" in answered.citations[0].sentence
 
 
+def test_answering_about_a_list_item_by_its_ordinal(assistant):
+    enablers = "What were the nine enablers of digital cooperation that came out of the consultations?"
+    listed = assistant.ask(enablers)
+    answer = assistant.ask("What did the consultations find about the eighth one?", history=[(enablers, listed.text)])
+    assert not answer.abstained
+    assert "trust deficit disorder" in answer.citations[0].sentence
+    assert answer.text.count("trust deficit disorder") == 1  # the item once, not again inside a longer quote
+
+
 def test_summary_of_an_event_reads_the_document_about_it(assistant):
     """The second meeting's summary mentions the first meeting more often than the press release
     does; a summary of the first meeting still reads the press release."""

@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 
 from assistant.answering.evidence import ScoredSentence
 from assistant.answering.value_types import names_someone, without_titles
+from assistant.conversation import ORDINALS
 from assistant.conversation import names as names_in
 from assistant.keyword_index import KeywordIndex
 from assistant.retrieval import Retrieval
@@ -180,6 +181,8 @@ def topic_slot(question: str, keyword: KeywordIndex) -> list[str]:
     for w in _SURFACE_WORD.findall(_SLOT_LEAD.sub("", match.group(1))):  # as written: "eTrade", not "etrade"
         if words(w) and words(w)[0] in STOPWORDS:
             break
+        if w.lower() in ORDINALS or w.lower() in ("one", "ones"):
+            continue  # "about the eighth one" points at a list item; the follow-up's query names it
         phrase.append(w)
     return [w for w in phrase if all(known(t, keyword) for t in query_terms(w))]
 

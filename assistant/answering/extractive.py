@@ -96,7 +96,12 @@ class ExtractiveAnswerer:
                 continue
             unit = self._unit(cand, explained=explained and not chosen)
             if unit and unit.quotes:
-                chosen.append(unit)
+                held = [u for u in chosen if _quoted_in(u, unit)]  # a unit that leans back on one chosen
+                if held:
+                    chosen[chosen.index(held[0])] = unit
+                    chosen = [u for u in chosen if u not in held[1:]]
+                else:
+                    chosen.append(unit)
                 covered |= cand.terms
         return chosen
 
@@ -158,6 +163,12 @@ def _overlap(a: ScoredSentence, b: ScoredSentence) -> float:
 
 def _section(s: ScoredSentence) -> tuple[str, str]:
     return (s.passage.doc_id, s.row.section if s.row else "")
+
+
+def _quoted_in(earlier: Unit, unit: Unit) -> bool:
+    """Whether everything ``earlier`` quotes is also quoted by ``unit`` (which then takes its place)."""
+    texts = [q.text for q in unit.quotes]
+    return all(any(q.text in t for t in texts) for q in earlier.quotes)
 
 
 def _inside(cand: ScoredSentence, unit: Unit) -> bool:
