@@ -83,6 +83,9 @@ _PLACE = re.compile(
 )
 
 
+_QUOTES = re.compile(r"[“”\"]|(?<!\w)[‘']|[’'](?!\w)")
+
+
 @dataclass(frozen=True)
 class QuestionForm:
     kind: str
@@ -93,13 +96,14 @@ class QuestionForm:
 def classify(question: str) -> QuestionForm:
     """The answer kind and, for factoids, the expected value type of ``question``."""
     q = question.strip()
+    plain = _QUOTES.sub("", q)  # "the nine 'enablers'" counts as "the nine enablers"
     if _SUMMARY.search(_SOURCE_REFERENCE.sub(" ", q)):
         return QuestionForm("summary", topic=_without(_SUMMARY, _SUMMARY_REQUEST.sub("", q)))
     if _REASON.search(q) and not _HOW_QUANTITY.search(q) and not _HOW_SAID.search(q):
         return QuestionForm("reason", topic=q)
     if _LIST_VERB.search(q):
         return QuestionForm("list", topic=_without(_LIST_VERB, q))
-    if _COUNTED_PLURAL.search(q) or _asks_for_plural(q):
+    if _COUNTED_PLURAL.search(plain) or _asks_for_plural(plain):
         return QuestionForm("list", topic=q)
     return QuestionForm("factoid", expected_type(q), topic=q)
 

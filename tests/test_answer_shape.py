@@ -35,6 +35,7 @@ from eval.shape import first_sentence, headings_quoted, shape_scores, strip_layo
         ("What did Jack Ma highlight at the second meeting?", "factoid"),
         ("What is digital cooperation?", "factoid"),
         ("What topics did the panel take up at its first meeting?", "list"),  # "-ics" plural
+        ("What are the nine 'enablers' of digital cooperation?", "list"),  # quoted words are still words
         ("Which ethics did they discuss?", "factoid"),  # a field of study, not a plural
         ("What should the agreed metrics be detailed with?", "factoid"),  # "what" is the object, not a determiner
         ("How did Melinda Gates describe the panel's task?", "factoid"),  # what was said, not a reason
