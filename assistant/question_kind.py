@@ -11,9 +11,10 @@ A closed set of forms, not a list of questions:
   not "how did she describe / define / call / react to ...": those ask for what was said, a factoid);
 - ``factoid``: everything else.
 
-``expected_type`` is the kind of value a factoid wants: "number" (how many/much), "date"
-(when, what/which year/month/date/day), "person" (who/whom/whose), "place" (where, which
-city/country/place), or None.
+``expected_type`` is the kind of value a factoid wants: "quote" (how did she describe / define,
+what did he say / call, what was her message: words said, usually in quotation marks), "number"
+(how many/much), "date" (when, what/which year/month/date/day), "person" (who/whom/whose),
+"place" (where, which city/country/place), or None.
 """
 
 from __future__ import annotations
@@ -86,6 +87,20 @@ _PLACE = re.compile(
 _QUOTES = re.compile(r"[“”\"]|(?<!\w)[‘']|[’'](?!\w)")
 
 
+#: "What did Guterres say / call on / tell ...", "What was her message / exhortation": words said.
+_SAID = re.compile(
+    r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|would)\b.*?\b(?:say|said|call|tell|write|warn|urge|"
+    r"stress|declare|exclaim|remark|quip)\b|"
+    r"^\s*(?:and\s+)?what\s+(?:was|is|were|are)\b.*?\b(?:words?|message|exhortation|slogan|motto|quote|quip|"
+    r"phrase|remark|catchphrase|description|definition)\b",
+    re.I,
+)
+
+
+#: "How was Jack Ma described?": a description of him ("Alibaba founder Jack Ma"), rarely a quotation.
+_PASSIVE = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?how (?:was|were|is|are)\b", re.I)
+
+
 @dataclass(frozen=True)
 class QuestionForm:
     kind: str
@@ -115,6 +130,8 @@ def _without(cue: re.Pattern[str], question: str) -> str:
 
 
 def expected_type(question: str) -> str | None:
+    if (_HOW_SAID.search(question) and not _PASSIVE.search(question)) or _SAID.search(question):
+        return "quote"
     if _NUMBER_Q.search(question):
         return "number"
     if _DATE.search(question):

@@ -61,6 +61,28 @@ def test_expected_value_type_and_topic():
     assert classify("Summarize.").topic == "Summarize."  # nothing left: the question stays
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["How did Melinda Gates describe the panel's task?", "What did Guterres call on the members to do?",
+     "What was the Secretary-General's two-word exhortation?", "What did Jack Ma say about education?"],
+)
+def test_questions_about_words_said_want_a_quotation(question):
+    assert classify(question).expected_type == "quote"
+
+
+def test_a_passive_description_or_a_plain_what_is_not_a_quotation():
+    assert classify("How was Jack Ma described in the article?").expected_type is None
+    assert classify("What did the panel recommend?").expected_type is None
+
+
+def test_words_said_are_quotation_marks_or_reported_speech():
+    from assistant.answering.value_types import holds_value
+
+    assert holds_value("Our task is to be clear-eyed,” said Melinda Gates.", "quote", set())
+    assert holds_value("He called migrants a remarkable engine for growth.", "quote", set())
+    assert not holds_value("Following the second meeting, the Panel began drafting its report.", "quote", set())
+
+
 PAGE = """Areas for Potential Recommendations
 
 Panel members identified the following areas:

@@ -157,7 +157,7 @@ def support_signals(
         total_focus = sum(focus.terms.values()) or 1.0
         held = [(sum(w for t, w in focus.terms.items() if t in s.setting_terms) / total_focus, s) for s in scored]
         signals.focus_held = max((h for h, _ in held), default=0.0)
-        if expected_type:
+        if expected_type in TYPE_NOUN:  # a quotation is not a value the calibrated model was fitted on
             signals.typed = float(any(s.typed for h, s in held if h >= 0.5))
         signals.focus_unknown = float(bool(focus.unknown))
     if focus:
@@ -224,7 +224,7 @@ def why_not(focus: Focus, signals: SupportSignals, expected_type: str | None) ->
         if any(topic.lower() in n.lower() for n in focus.own_names):  # "What did Lee say about Jack Ma?"
             return f"The documents mention {mentioned}, but no passage puts them together."
         return f"The documents mention {mentioned} and “{topic}”, but no passage puts them together."
-    if expected_type and signals.typed < 1 and mentioned:
+    if expected_type in TYPE_NOUN and signals.typed < 1 and mentioned:
         return f"The documents mention {mentioned} but give no {TYPE_NOUN[expected_type]} for what you asked."
     if signals.focus_held < 1 and mentioned:
         return f"The documents mention {mentioned}, but no passage answers what you asked about them."

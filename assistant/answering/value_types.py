@@ -48,7 +48,17 @@ def without_titles(name: str) -> str:
     return " ".join(parts)
 
 
+#: Words said: a quotation mark, reported speech ("he called migrants ...", "she said that"), a definition.
+_QUOTED = re.compile(
+    r"[“”\"]|\b(?:says?|said|told|tells|call(?:s|ed)|warn(?:s|ed)|urg(?:es|ed)|stress(?:es|ed)|argu(?:es|ed)|"
+    r"describ(?:es|ed)|defin(?:es|ed)|explain(?:s|ed)|insist(?:s|ed)|maintain(?:s|ed)|add(?:s|ed))\b",
+    re.I,
+)
+
+
 def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
+    if expected == "quote":
+        return bool(_QUOTED.search(sentence))
     if expected == "number":
         return bool(_NUMBER.search(sentence))
     if expected == "date":
