@@ -83,6 +83,15 @@ def test_words_said_are_quotation_marks_or_reported_speech():
     assert not holds_value("Following the second meeting, the Panel began drafting its report.", "quote", set())
 
 
+def test_a_number_the_question_gives_is_not_its_answer():
+    from assistant.answering.value_types import holds_value
+    from assistant.text import words
+
+    asked = set(words("How many of the panel's 20 members were women?"))
+    assert not holds_value("The 20-person panel was co-chaired by Gates and Ma.", "number", asked)
+    assert holds_value("Eleven of the 20 members were women.", "number", asked)
+
+
 PAGE = """Areas for Potential Recommendations
 
 Panel members identified the following areas:

@@ -59,8 +59,8 @@ _QUOTED = re.compile(
 def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
     if expected == "quote":
         return bool(_QUOTED.search(sentence))
-    if expected == "number":
-        return bool(_NUMBER.search(sentence))
+    if expected == "number":  # "How many of the 20 members ...": the 20 is asked with, not answered
+        return any(m.group(0).lower() not in question_words for m in _NUMBER.finditer(sentence))
     if expected == "date":
         return bool(_DATE.search(sentence))
     if expected in ("person", "place"):
