@@ -145,8 +145,12 @@ def retrieval_query(question: str, history: Sequence[Any] | None = None) -> str:
         if pick:
             index = ORDINALS[pick.group(1).lower()]
             chosen = items[-1] if index == -1 else items[index - 1] if index <= len(items) else ""
-            if chosen:  # the item stands where the ordinal was: "eighth" is not something to search for
-                return f"{question[: pick.start()]}{chosen} {question[pick.end():]}".strip()
+            if chosen:  # the item's opening words stand where the ordinal was: "eighth" is not searched for
+                name, colon, _ = chosen.partition(":")  # "Trust: Before the General Assembly ..." -> "Trust"
+                head = name if colon and len(name.split()) <= ITEM_WORDS else " ".join(chosen.split()[:ITEM_WORDS])
+                head = head.rstrip(" ,.;:")
+                rest = question[pick.end():].strip()
+                return f"{question[: pick.start()]}{head}{' ' + rest if rest not in ('', '?') else '?'}".strip()
             return question
         heads = [" ".join(item.split()[:ITEM_WORDS]) for item in items]  # an item's name opens it
         return " ".join([question, previous, *heads])

@@ -24,6 +24,7 @@ from assistant.answer import Citation, Passage
 from assistant.answering.base import Draft
 from assistant.answering.evidence import ScoredSentence
 from assistant.answering.units import Quote, Unit, UnitBuilder
+from assistant.structure import strip_item_marker
 from assistant.text import query_terms
 
 MARGIN = 0.2  # a further unit must score within this of the best one
@@ -172,8 +173,9 @@ def _quoted_in(earlier: Unit, unit: Unit) -> bool:
 
 
 def _inside(cand: ScoredSentence, unit: Unit) -> bool:
-    """Whether ``cand`` is already quoted as part of ``unit``."""
-    return any(cand.text in q.text for q in [*unit.quotes, *unit.items])
+    """Whether ``cand`` is already quoted as part of ``unit`` (a list item is quoted without its "8.")."""
+    text = strip_item_marker(cand.text)
+    return any(text in q.text for q in [*unit.quotes, *unit.items])
 
 
 # --- writing the draft -------------------------------------------------------------------
