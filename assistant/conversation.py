@@ -4,7 +4,7 @@
 previous turn. Without an LLM to rewrite, a question is treated as a follow-up only when its form
 points back, and then searched with the salient words of the previous turn appended:
 - **cues** (``is_follow_up``): a personal pronoun or a demonstrative with no antecedent in the question
-  itself ("she", "they", "that", "these proposals"), ellipsis ("And the second?", "What about Ma?",
+  itself ("she", "they", "that", "these proposals", "at that meeting"), ellipsis ("And the second?", "What about Ma?",
   "which one of them", "the eighth one" anywhere: "the first meeting" names its own subject), or a
   question too short to name its own subject ("Why?"). Wh-words and a
   leading "And"/"So" are not cues on their own: "Why did Guterres set up the panel?" names its subject.
@@ -33,6 +33,7 @@ OWN_TERMS = 2  # content words before a pronoun that make it refer inside the qu
 _PERSONAL = re.compile(r"\b(she|he|her|him|his|hers|they|them|their|theirs|it|its)\b", re.I)
 _DEMONSTRATIVE = re.compile(
     r"\b(?:(these|those|this)\b|(that)\s*(?:\?|$|[,.;])|(?:about|of|on|with|do|did|does|mean|means|by)\s+(that)\b|"
+
     r"(the same|the former|the latter|the other(?:s| ones?)?|such))",
     re.I,
 )
@@ -43,6 +44,11 @@ _ELLIPSIS = re.compile(
     r"(?:them|those|these)\b|\bthe two\b|"
     r"^\s*(?:and\s+)?the\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b|"
     r"\bthe\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|item|point)\b",
+    re.I,
+)
+#: "at that meeting", "in that report": "that" pointing at something named earlier, never inside the question.
+_THAT_NOUN = re.compile(
+    r"\b(?:at|in|from|during|for|after|before|since|under|to|of)\s+that\s+(?!is\b|was\b|are\b|were\b|the\b)[a-z]+",
     re.I,
 )
 ORDINALS = {
@@ -89,7 +95,7 @@ def user_turns(history: Sequence[Any] | None) -> tuple[list[str], list[str]]:
 
 def is_follow_up(question: str) -> bool:
     """Whether ``question`` points back at an earlier turn (see the module docstring for the cues)."""
-    if _ELLIPSIS.search(question) or len(query_terms(question)) < 2:
+    if _ELLIPSIS.search(question) or _THAT_NOUN.search(question) or len(query_terms(question)) < 2:
         return True
     for cue in (*_PERSONAL.finditer(question), *_DEMONSTRATIVE.finditer(question)):
         if not _has_antecedent(question[: cue.start()], cue.group(0)):

@@ -129,7 +129,8 @@ def test_questions_that_name_their_subject_are_self_contained(question):
     "question",
     ["What did she suggest at the second meeting?", "And the second?", "Which one of them concerns trust?",
      "Why?", "What did the panel say about that?", "How did the article describe the two of them?",
-     "What did the consultations find about the eighth one?"],
+     "What did the consultations find about the eighth one?", "What was decided at that meeting?",
+     "Which countries did the members visit before that meeting?"],
 )
 def test_pronouns_demonstratives_and_ellipsis_point_back(question):
     assert is_follow_up(question)
