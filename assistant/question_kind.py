@@ -15,7 +15,7 @@ A closed set of forms, not a list of questions:
 stored list answers), "quote" (how did she describe / define,
 what did he say / call, what was her message: words said, usually in quotation marks), "number"
 (how many/much), "date" (when, what/which year/month/date/day), "person" (who/whom/whose),
-"place" (where, which city/country/place), or None.
+"place" (where, which city/country/place), "author" (who wrote / authored: a byline), or None.
 """
 
 from __future__ import annotations
@@ -79,6 +79,12 @@ _NOT_PLURAL = re.compile(
 )
 _DATE = re.compile(r"^\s*(?:and\s+)?when\b|\b(?:what|which)\s+(?:year|month|date|day|time)\b", re.I)
 _NUMBER_Q = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|proportion)\b", re.I)
+#: "Who wrote the WACC article?": its author, named in a byline more often than in a sentence.
+_AUTHOR = re.compile(
+    r"^\s*(?:and\s+)?(?:who\s+(?:wrote|authored|penned|reported|is the author of|was the author of)\b|"
+    r"who\s+(?:is|was)\s+(?:the\s+)?(?:author|writer|reporter)\b|by whom\b)",
+    re.I,
+)
 _PERSON = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich (?:person|people|official|leader)\b", re.I)
 _PLACE = re.compile(
     r"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:city|country|countries|place|venue|location)\b", re.I
@@ -133,6 +139,8 @@ def _without(cue: re.Pattern[str], question: str) -> str:
 def expected_type(question: str) -> str | None:
     if (_HOW_SAID.search(question) and not _PASSIVE.search(question)) or _SAID.search(question):
         return "quote"
+    if _AUTHOR.search(question):
+        return "author"
     if _NUMBER_Q.search(question):
         return "number"
     if _DATE.search(question):

@@ -32,6 +32,8 @@ from assistant.text import stem, words
 
 #: Summaries draw on more passages than a single fact needs.
 SUMMARY_K = 10
+BYLINE_K = 30  # "who wrote ...": passages of the one document read for its byline
+NO_BYLINE = "No passage names who wrote it (no byline)."
 #: Share of the sentence ranking that reads the question without its names. "Who co-chaired the
 #: High-level Panel on Digital Cooperation?" is closest, as a whole, to any sentence that names the
 #: panel; without the names it asks about co-chairing. Regression set: lead accuracy 0.692 -> 0.769,
@@ -125,9 +127,12 @@ class Assistant:
         if form.kind == "summary":
             k = max(k or self.settings.k, SUMMARY_K)
         retrieval = self.retriever.retrieve(query, k=k, doc_ids=doc_ids)
-        named = self._summary_document(asked, retrieval) if form.kind == "summary" else None
-        if named:
-            retrieval = self.retriever.retrieve(query, k=k, doc_ids=[named])
+        # "what happened at the first meeting", "who wrote the WACC article": one document, read through
+        about_one = form.kind == "summary" or form.expected_type == "author"
+        named = self._summary_document(asked, retrieval) if about_one else None
+        if named:  # an author's byline may be any of the document's passages: read more of them
+            reach = max(k or self.settings.k, BYLINE_K) if form.expected_type == "author" else k
+            retrieval = self.retriever.retrieve(query, k=reach, doc_ids=[named])
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
@@ -155,9 +160,10 @@ class Assistant:
             timings=timings, query=query, backend=self.backend, confidence=round(confidence, 4),
             signals={name: round(value, 4) for name, value in signals.as_dict().items()}, kind=form.kind,
         )
-        if not question or not retrieval.passages or not self.abstention.answers(signals, confidence, focus):
+        unnamed = form.expected_type == "author" and not any(s.typed for s in scored)
+        if not question or not retrieval.passages or unnamed or not self.abstention.answers(signals, confidence, focus):
             answer.abstained = True
-            answer.abstention_reason = why_not(focus, signals, form.expected_type)
+            answer.abstention_reason = NO_BYLINE if unnamed else why_not(focus, signals, form.expected_type)
             answer.text = f"{NOT_COVERED} {answer.abstention_reason}".strip()
             yield answer.text
         else:

@@ -91,6 +91,16 @@ def test_a_list_question_wants_an_enumeration():
     assert not holds_value("The Panel has begun drafting its final report.", "items", set())
 
 
+def test_who_wrote_wants_a_byline():
+    from assistant.answering.value_types import holds_value
+
+    assert classify("Who wrote the WACC article?").expected_type == "author"
+    assert classify("Who is the author of the report?").expected_type == "author"
+    assert classify("Who chaired the panel?").expected_type == "person"
+    assert holds_value("… and inclusiveness.” — by Marites N. Sison", "author", set())
+    assert not holds_value("The panel was co-chaired by Melinda Gates and Jack Ma.", "author", set())
+
+
 def test_a_number_the_question_gives_is_not_its_answer():
     from assistant.answering.value_types import holds_value
     from assistant.text import words

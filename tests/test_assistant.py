@@ -266,6 +266,18 @@ def test_answering_about_a_list_item_by_its_ordinal(assistant):
     assert answer.text.count("trust deficit disorder") == 1  # the item once, not again inside a longer quote
 
 
+def test_who_wrote_an_article_quotes_its_byline(assistant):
+    answer = assistant.ask("Who wrote the WACC article about the panel's report?")
+    assert not answer.abstained
+    assert "by Marites N. Sison" in answer.citations[0].sentence
+    _assert_verbatim(answer)
+
+
+def test_who_wrote_a_document_without_a_byline_is_not_answered(assistant):
+    answer = assistant.ask("Who wrote the press release on the panel's first meeting?")
+    assert answer.abstained and "byline" in answer.abstention_reason
+
+
 def test_summary_of_an_event_reads_the_document_about_it(assistant):
     """The second meeting's summary mentions the first meeting more often than the press release
     does; a summary of the first meeting still reads the press release."""

@@ -34,6 +34,7 @@ QUOTE_WEIGHT = 0.15
 #: building the capacity of ..., human rights ... and the digital divide"). Held-out 3 (read for diagnosis):
 #: list completeness 0.727 -> 0.818; regression set and held-out 2 unchanged (0.1 cost held-out 2 a lead).
 ITEMS_WEIGHT = 0.2
+AUTHOR_WEIGHT = 1.0  # ... a byline, for "who wrote ...": the one sentence that names the author, whatever it says
 
 
 @dataclass
@@ -117,7 +118,9 @@ class EvidenceScorer:
         and the sentence that merely names the people asked about does not outrank the one that answers.
         """
         own_words = set(words(question))
-        type_weight = {"quote": QUOTE_WEIGHT, "items": ITEMS_WEIGHT}.get(expected_type or "", TYPE_WEIGHT)
+        type_weight = {"quote": QUOTE_WEIGHT, "items": ITEMS_WEIGHT, "author": AUTHOR_WEIGHT}.get(
+            expected_type or "", TYPE_WEIGHT
+        )
         weights = self.question_weights(question, context)
         total_weight = sum(weights.values()) or 1.0
         asked = set(weights)

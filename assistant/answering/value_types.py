@@ -60,7 +60,13 @@ _QUOTED = re.compile(
 _ENUMERATION = re.compile(r"(?:[^,;]+[,;]){2,}|,[^,]+\band\b|\b(?:including|such as|ranging from|from .+ to)\b", re.I)
 
 
+#: A byline: "— by Marites N. Sison", "By Jane Doe", "written by ...".
+_BYLINE = re.compile(r"(?:^|[—–-]\s*|\bwritten\s+)[Bb]y\s+[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+)+")
+
+
 def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
+    if expected == "author":
+        return bool(_BYLINE.search(sentence))
     if expected == "items":
         return bool(_ENUMERATION.search(sentence))
     if expected == "quote":
