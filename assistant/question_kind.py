@@ -11,8 +11,7 @@ A closed set of forms, not a list of questions:
   not "how did she describe / define / call / react to ...": those ask for what was said, a factoid);
 - ``factoid``: everything else.
 
-``expected_type`` is the kind of value a question wants: "items" for a list (an enumeration, when no
-stored list answers), "quote" (how did she describe / define,
+``expected_type`` is the kind of value a factoid wants: "quote" (how did she describe / define,
 what did he say / call, what was her message: words said, usually in quotation marks), "number"
 (how many/much), "date" (when, what/which year/month/date/day), "person" (who/whom/whose),
 "place" (where, which city/country/place), "author" (who wrote / authored: a byline), or None.
@@ -124,9 +123,9 @@ def classify(question: str) -> QuestionForm:
     if _REASON.search(q) and not _HOW_QUANTITY.search(q) and not _HOW_SAID.search(q):
         return QuestionForm("reason", topic=q)
     if _LIST_VERB.search(q):
-        return QuestionForm("list", "items", topic=_without(_LIST_VERB, q))
+        return QuestionForm("list", topic=_without(_LIST_VERB, q))
     if _COUNTED_PLURAL.search(plain) or _asks_for_plural(plain):
-        return QuestionForm("list", "items", topic=q)
+        return QuestionForm("list", topic=q)
     return QuestionForm("factoid", expected_type(q), topic=q)
 
 

@@ -83,14 +83,6 @@ def test_words_said_are_quotation_marks_or_reported_speech():
     assert not holds_value("Following the second meeting, the Panel began drafting its report.", "quote", set())
 
 
-def test_a_list_question_wants_an_enumeration():
-    from assistant.answering.value_types import holds_value
-
-    assert classify("What topics did the panel discuss?").expected_type == "items"
-    assert holds_value("The group discussed capacity, human rights and the digital divide.", "items", set())
-    assert not holds_value("The Panel has begun drafting its final report.", "items", set())
-
-
 def test_who_wrote_wants_a_byline():
     from assistant.answering.value_types import holds_value
 

@@ -30,10 +30,6 @@ TYPE_WEIGHT = 0.1  # a sentence holding a value of the type asked for ("how many
 #: sets read for diagnosis: lead accuracy 0.696 -> 0.783 (held-out 2), regression set unchanged; 0.1 gained
 #: half as much, 0.2 cost the regression set a "what did he call ..." answered by reported speech.
 QUOTE_WEIGHT = 0.15
-#: ... an enumeration, for a list question no stored list answers ("Among other topics, the group discussed
-#: building the capacity of ..., human rights ... and the digital divide"). Held-out 3 (read for diagnosis):
-#: list completeness 0.727 -> 0.818; regression set and held-out 2 unchanged (0.1 cost held-out 2 a lead).
-ITEMS_WEIGHT = 0.2
 AUTHOR_WEIGHT = 1.0  # ... a byline, for "who wrote ...": the one sentence that names the author, whatever it says
 
 
@@ -118,7 +114,7 @@ class EvidenceScorer:
         and the sentence that merely names the people asked about does not outrank the one that answers.
         """
         own_words = set(words(question))
-        type_weight = {"quote": QUOTE_WEIGHT, "items": ITEMS_WEIGHT, "author": AUTHOR_WEIGHT}.get(
+        type_weight = {"quote": QUOTE_WEIGHT, "author": AUTHOR_WEIGHT}.get(
             expected_type or "", TYPE_WEIGHT
         )
         weights = self.question_weights(question, context)

@@ -56,9 +56,6 @@ _QUOTED = re.compile(
 )
 
 
-#: Several things named in one sentence: two commas or semicolons, "A, B and C", "including", "such as".
-_ENUMERATION = re.compile(r"(?:[^,;]+[,;]){2,}|,[^,]+\band\b|\b(?:including|such as|ranging from|from .+ to)\b", re.I)
-
 
 #: A byline: "— by Marites N. Sison", "By Jane Doe", "written by ...".
 _BYLINE = re.compile(r"(?:^|[—–-]\s*|\bwritten\s+)[Bb]y\s+[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+)+")
@@ -67,8 +64,6 @@ _BYLINE = re.compile(r"(?:^|[—–-]\s*|\bwritten\s+)[Bb]y\s+[A-Z][a-z]+(?:\s+[
 def holds_value(sentence: str, expected: str, question_words: set[str]) -> bool:
     if expected == "author":
         return bool(_BYLINE.search(sentence))
-    if expected == "items":
-        return bool(_ENUMERATION.search(sentence))
     if expected == "quote":
         return bool(_QUOTED.search(sentence))
     if expected == "number":  # "How many of the 20 members ...": the 20 is asked with, not answered
