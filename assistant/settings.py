@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     max_list_items: int = Field(10, ge=1, le=50, description="Items quoted in a list answer.")
     summary_units: int = Field(6, ge=1, le=20, description="Units quoted in a summary.")
     abstain_threshold: float = Field(
-        0.437, ge=0.0, le=1.0,
+        0.397, ge=0.0, le=1.0,
         description="Below this answerability probability the answer is 'not in the documents' (calibrated).",
     )
     llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint.")
