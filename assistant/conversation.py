@@ -4,10 +4,10 @@
 previous turn. Without an LLM to rewrite, a question is treated as a follow-up only when its form
 points back, and then searched with the salient words of the previous turn appended:
 - **cues** (``is_follow_up``): a personal pronoun or a demonstrative with no antecedent in the question
-  itself ("she", "they", "that", "these proposals", "at that meeting"), ellipsis ("And the second?", "What about Ma?",
-  "which one of them", "the eighth one" anywhere: "the first meeting" names its own subject), or a
-  question too short to name its own subject ("Why?"). Wh-words and a
-  leading "And"/"So" are not cues on their own: "Why did Guterres set up the panel?" names its subject.
+  itself ("she", "they", "that", "these proposals", "at that meeting"), ellipsis ("And the second?",
+  "What about Ma?", "which one of them", "the eighth one" anywhere: "the first meeting" names its own
+  subject), or a question too short to name its own subject ("Why?"). Wh-words and a leading
+  "And"/"So" are not cues on their own: "Why did Guterres set up the panel?" names its subject.
 - **resolution** (``retrieval_query``): the question, then the names and key terms of the previous
   question, then the names of the previous answer's first sentence. For "the second (one)" or
   "which of them" after a list answer, the item the ordinal picks stands in its place (or all items
@@ -30,10 +30,14 @@ MAX_TERMS = 6  # key terms of the previous question carried over
 ITEM_WORDS = 6  # words of each list item carried over for "which of them"
 OWN_TERMS = 2  # content words before a pronoun that make it refer inside the question
 
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "last": -1,
+}
+_ORDINAL = "|".join(ORDINALS)
 _PERSONAL = re.compile(r"\b(she|he|her|him|his|hers|they|them|their|theirs|it|its)\b", re.I)
 _DEMONSTRATIVE = re.compile(
     r"\b(?:(these|those|this)\b|(that)\s*(?:\?|$|[,.;])|(?:about|of|on|with|do|did|does|mean|means|by)\s+(that)\b|"
-
     r"(the same|the former|the latter|the other(?:s| ones?)?|such))",
     re.I,
 )
@@ -42,8 +46,8 @@ _ELLIPSIS = re.compile(
     r"^\s*(?:and|but|also)\s+(?:the\s+)?\w+(?:\s+\w+)?\s*\??\s*$|"
     r"\b(?:which|what)\s+(?:one|ones)\b|\b(?:one|two|both|all|each|either|neither|any|none|some)\s+of\s+"
     r"(?:them|those|these)\b|\bthe two\b|"
-    r"^\s*(?:and\s+)?the\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b|"
-    r"\bthe\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\s+(?:one|item|point)\b",
+    rf"^\s*(?:and\s+)?the\s+(?:{_ORDINAL})\b|"
+    rf"\bthe\s+(?:{_ORDINAL})\s+(?:one|item|point)\b",
     re.I,
 )
 #: "at that meeting", "in that report": "that" pointing at something named earlier, never inside the question.
@@ -51,12 +55,8 @@ _THAT_NOUN = re.compile(
     r"\b(?:at|in|from|during|for|after|before|since|under|to|of)\s+that\s+(?!is\b|was\b|are\b|were\b|the\b)[a-z]+",
     re.I,
 )
-ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "last": -1,
-}
 _ORDINAL_PICK = re.compile(
-    rf"\bthe\s+({'|'.join(ORDINALS)})\s*(?:one|item|point|area|of them|\?|$)", re.I
+    rf"\bthe\s+({_ORDINAL})\s*(?:one|item|point|area|of them|\?|$)", re.I
 )
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|&))*\b")

@@ -23,11 +23,11 @@ import threading
 import numpy as np
 
 from assistant.answer import Passage
+from assistant.answering.abstention import VARIANT_PREFIX
 from assistant.embedding import Embedder
 from assistant.keyword_index import KeywordIndex
 from assistant.text import query_terms, terms
 
-VARIANT_PREFIX = 5  # letters a question term and a card term must share to count as the same word
 CARD_LEAD = 0.1  # how far the best card must score above the next for a summary to read one document
 _CARD_FIELDS = ("kind", "publisher", "author", "date")
 

@@ -88,11 +88,7 @@ _PERSON = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich (?:person|peo
 _PLACE = re.compile(
     r"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:city|country|countries|place|venue|location)\b", re.I
 )
-
-
-_QUOTES = re.compile(r"[“”\"]|(?<!\w)[‘']|[’'](?!\w)")
-
-
+_QUOTES = re.compile(r"[“”\"]|(?<!\w)[‘']|[’'](?!\w)")  # quotation marks, not apostrophes
 #: "What did Guterres say / call on / tell ...", "What was her message / exhortation": words said.
 _SAID = re.compile(
     r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|would)\b.*?\b(?:say|said|call|tell|write|warn|urge|"
@@ -101,8 +97,6 @@ _SAID = re.compile(
     r"phrase|remark|catchphrase|description|definition)\b",
     re.I,
 )
-
-
 #: "How was Jack Ma described?": a description of him ("Alibaba founder Jack Ma"), rarely a quotation.
 _PASSIVE = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?how (?:was|were|is|are)\b", re.I)
 

@@ -82,9 +82,9 @@ class Assistant:
     def backend(self) -> str:
         return self.answerer.name
 
-    def _summary_document(self, asked: str, retrieval: Retrieval) -> str | None:
-        """"What happened when the panel met for the first time?": the one document a summary is
-        about, read through, when one clearly is (``DocumentCards``)."""
+    def _document_asked_about(self, asked: str, retrieval: Retrieval) -> str | None:
+        """"What happened when the panel met for the first time?", "Who wrote the WACC article?": the
+        one document the question is about, read through, when one clearly is (``DocumentCards``)."""
         self.sentence_index.prefetch(retrieval.passages)
         best: dict[str, float] = {}
         for s in self.evidence.score(asked, retrieval.query_vector, retrieval.passages):
@@ -129,7 +129,7 @@ class Assistant:
         retrieval = self.retriever.retrieve(query, k=k, doc_ids=doc_ids)
         # "what happened at the first meeting", "who wrote the WACC article": one document, read through
         about_one = form.kind == "summary" or form.expected_type == "author"
-        named = self._summary_document(asked, retrieval) if about_one else None
+        named = self._document_asked_about(asked, retrieval) if about_one else None
         if named:  # an author's byline may be any of the document's passages: read more of them
             reach = max(k or self.settings.k, BYLINE_K) if form.expected_type == "author" else k
             retrieval = self.retriever.retrieve(query, k=reach, doc_ids=[named])

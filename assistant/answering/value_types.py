@@ -56,7 +56,6 @@ _QUOTED = re.compile(
 )
 
 
-
 #: A byline: "— by Marites N. Sison", "By Jane Doe", "written by ...".
 _BYLINE = re.compile(r"(?:^|[—–-]\s*|\bwritten\s+)[Bb]y\s+[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+)+")
 
