@@ -8,15 +8,15 @@ of each stage, so a change's cost shows up as a number rather than a feeling.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from eval.bench_ingest import machine, save_json
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -61,8 +61,7 @@ def bench(questions_path: Path | None = None, repeat: int = 3, warmup: int = 5,
         "stages_mean": {stage: mean(values) for stage, values in stages.items()},
         "settings": {"embedding_model": settings.embedding_model, "k": settings.k,
                      "chunk_tokens": settings.chunk_tokens, "backend": "extractive"},
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads()},
+        "machine": machine(torch_threads=torch.get_num_threads()),
     }
 
 
@@ -96,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("p50", "p95", "mean", "min", "max"):
         print(f"  {key:<5} {1000 * result[key]:8.1f} ms")
     print("  mean per stage: " + ", ".join(f"{k} {1000 * v:.1f} ms" for k, v in result["stages_mean"].items()))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    save_json(args.out, result)
     print(f"Written to {args.out}")
     return 0
 

@@ -5,6 +5,9 @@ a no-op re-ingest against the full one, and question latency while 20 documents 
 
 from __future__ import annotations
 
+import json
+import os
+import platform
 import shutil
 import threading
 import time
@@ -15,6 +18,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def machine(**extra: Any) -> dict[str, Any]:
+    """What a benchmark ran on, with the figures a benchmark adds (torch threads, load average)."""
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(), **extra}
+
+
+def save_json(out: Path, result: dict[str, Any]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
 
 
 def pct(values: list[float], q: float) -> float:

@@ -26,7 +26,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import re
 import resource
 import signal
@@ -48,6 +47,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import numpy as np
 
+from eval.bench_ingest import machine, save_json
 from eval.pdf_bytes import pdf_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,8 +238,7 @@ def run(pages: list[int], window: int, embedder: str, kill_fraction: float, work
     result: dict[str, Any] = {
         "created": datetime.now().isoformat(timespec="seconds"), "embedder": embedder, "window": window,
         "store": "chroma server (not in the ingesting process)" if server else "embedded chroma (in process)",
-        "runs": [], "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                                "cpus": os.cpu_count()},
+        "runs": [], "machine": machine(),
     }
     for count in pages:
         pdf = build_pdf(work / f"large-{count}.pdf", count)
@@ -298,8 +297,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = run(pages, args.window, args.embedder, args.kill_at, work, server, not args.no_resume)
         else:
             result = run(pages, args.window, args.embedder, args.kill_at, work, None, not args.no_resume)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    save_json(args.out, result)
     print(f"Written to {args.out}")
     return 0
 

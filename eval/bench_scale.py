@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -34,7 +33,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import numpy as np
 
-from eval.bench_ingest import ROOT, _settings, during_ingestion, ingestion_figures, pct
+from eval.bench_ingest import ROOT, _settings, during_ingestion, ingestion_figures, machine, pct, save_json
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -360,17 +359,14 @@ def run(sizes: list[int], repeat: int, work: Path, scan_max: int | None, out: Pa
                      "(copy 0 real; copies: ~1/3 of words swapped for same-length corpus words, "
                      "vectors = real + N(0, 0.012) noise, re-normalised)",
         "ingestion": ingestion, "during_ingestion": during, "sizes": per_size,
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                    "load_average_at_end": os.getloadavg()},
+        "machine": machine(torch_threads=torch.get_num_threads(), load_average_at_end=os.getloadavg()),
     }
     for size in sizes:
         print(f"size {size}…", file=sys.stderr)
         per_size.append(one_size(size, work, versions, components.embedder, questions, repeat, scan_max,
                                  reuse))
         result["machine"]["load_average_at_end"] = os.getloadavg()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1), encoding="utf-8")  # a long run keeps what it finished
+        save_json(out, result)  # a long run keeps what it finished
     return result
 
 
@@ -397,8 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run(sizes, args.repeat, work, args.scan_max, args.out, args.reuse)
     lines = summary_lines(result)
     print("\n".join(lines))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    save_json(args.out, result)
     chart(result, args.out.with_suffix(".png"))
     print(f"Written to {args.out} and {args.out.with_suffix('.png')}")
     return 0
