@@ -15,38 +15,20 @@ caller writes the record after the last window: see the README for why not windo
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
 
 from assistant.sentences import sentence_spans
+from assistant.snapshot import release_free_memory
 from assistant.store import Store, crash_point
 from assistant.store_progress import PartialVersion, put_partial, stored_vectors
 from assistant.structure import annotate
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import Page
 from ingest.parse_worker import DocumentHeader
-
-
-@cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        return None
-
-
-def _release_freed_memory() -> None:
-    """Give the heap pages a window freed back to the system. glibc keeps freed memory in its arenas
-    (the model's threads each have one), so without this the peak grew with the number of windows
-    the model embedded, not with their size."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 class PageReader(Protocol):
@@ -117,7 +99,7 @@ class VersionWriter:
             put_partial(self.store.client, self.store.settings, mark)
             crash_point(f"window-{-(-stop // self.window)}")  # the crash tests kill after window n
             del pages, chunks, sentences, texts, vectors, known
-            _release_freed_memory()
+            release_free_memory()
         return mark
 
     def _split(self, pages: list[Page], mark: PartialVersion) -> tuple[list[Chunk], list[tuple]]:
