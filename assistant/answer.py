@@ -32,6 +32,11 @@ class Passage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def version(self) -> tuple[str, str]:
+        """(doc_id, doc_hash): the document version the passage belongs to."""
+        return self.doc_id, str(self.metadata.get("doc_hash", ""))
+
+    @property
     def location(self) -> str:
         return f"{self.title}, p. {self.page}" if self.page else self.title
 

@@ -51,7 +51,7 @@ class DocumentCards:
         firsts: dict[str, Passage] = {}
         for p in passages:
             firsts.setdefault(p.doc_id, p)
-        keys = {d: (d, str(p.metadata.get("doc_hash", ""))) for d, p in firsts.items()}
+        keys = {d: p.version for d, p in firsts.items()}
         with self._lock:
             missing = [d for d in firsts if keys[d] not in self._vectors]
         if missing:

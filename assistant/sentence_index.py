@@ -128,10 +128,7 @@ class SentenceIndex(Snapshot[SentenceState]):
         if not passages or self.state().in_memory:
             return
         with self._cache_lock:
-            missing = list(dict.fromkeys(
-                (p.doc_id, str(p.metadata.get("doc_hash", ""))) for p in passages
-                if (p.doc_id, str(p.metadata.get("doc_hash", ""))) not in self._versions
-            ))
+            missing = list(dict.fromkeys(p.version for p in passages if p.version not in self._versions))
         if missing:
             for version, read in self.store.versions_sentences(missing).items():
                 self._remember(version, self._grouped_version(*read))
@@ -216,7 +213,7 @@ class SentenceIndex(Snapshot[SentenceState]):
 
     def page_rows(self, passage: Passage) -> list[SentenceRow]:
         """Every stored sentence of the passage's page (its document version), in reading order."""
-        key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
+        key = (*passage.version, passage.page)
         state = self.state()
         if not state.in_memory:
             return list(self._stored_page(key)[0])
@@ -225,7 +222,7 @@ class SentenceIndex(Snapshot[SentenceState]):
     def in_passage(self, passage: Passage, query_vector: np.ndarray) -> list[tuple[SentenceRow, float]]:
         """The stored sentences inside ``passage`` in reading order, with their similarity to the query."""
         state = self.state()
-        key = (passage.doc_id, str(passage.metadata.get("doc_hash", "")), passage.page)
+        key = (*passage.version, passage.page)
         if not state.in_memory:
             page_rows, matrix = self._stored_page(key)
             picked = [i for i, r in enumerate(page_rows)

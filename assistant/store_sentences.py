@@ -15,7 +15,7 @@ READ_PAGE = 1000
 
 
 class SentenceReads:
-    """``all_sentences``, ``versions_sentences`` and stored vectors by id, for ``Store``."""
+    """``all_sentences``, ``versions_sentences`` and stored passage vectors by id, for ``Store``."""
 
     sentences: Any
     passages: Any
@@ -110,20 +110,14 @@ class SentenceReads:
     ) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
         return self.all_sentences(where={"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}, live_only=False)
 
-    def sentence_vectors(self, ids: Sequence[str]) -> Any:
-        """The stored vectors of the sentences ``ids``, in that order, as a (n, dim) float32 matrix."""
-        return self._vectors(self.sentences, ids)
-
     def passage_vectors(self, ids: Sequence[str]) -> Any:
-        """The stored vectors of the passages ``ids``, in that order (the scale benchmark reuses them)."""
-        return self._vectors(self.passages, ids)
-
-    def _vectors(self, collection: Any, ids: Sequence[str]) -> Any:
+        """The stored vectors of the passages ``ids``, in that order, as a (n, dim) float32 matrix (the
+        scale benchmark reuses them)."""
         import numpy as np
 
         if not ids:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        got = collection.get(ids=list(ids), include=["embeddings"])
+        got = self.passages.get(ids=list(ids), include=["embeddings"])
         position = {i: n for n, i in enumerate(got["ids"])}
         found = np.asarray(got["embeddings"], dtype=np.float32)
         return found[[position[i] for i in ids]]
