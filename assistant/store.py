@@ -26,7 +26,7 @@ from assistant.embedding import Embedder
 from assistant.outage import StoreUnavailableError, retrying
 from assistant.settings import Settings
 from assistant.store_client import IndexMismatchError, SourceRecord, StoredPassage, crash_point, drop_index, make_client
-from assistant.store_sentences import READ_PAGE, SentenceReads
+from assistant.store_sentences import SentenceReads, read_pages
 
 #: The row types, the client and the crash hook live in ``store_client``; they are named here too,
 #: so callers import one module.
@@ -289,13 +289,9 @@ class Store(SentenceReads):
         """Every row of ``passages`` or ``sentences`` with its metadata, visible or not (for ``--check``)."""
         collection = self.passages if which == "passages" else self.sentences
         out: list[tuple[str, dict[str, Any]]] = []
-        offset = 0
-        while True:
-            got = collection.get(include=["metadatas"], limit=READ_PAGE, offset=offset)
+        for got in read_pages(collection, ["metadatas"]):
             out.extend((i, m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True))
-            if len(got["ids"]) < READ_PAGE:
-                return out
-            offset += READ_PAGE
+        return out
 
     def delete_ids(self, passage_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
         with self._lock:
@@ -321,17 +317,13 @@ class Store(SentenceReads):
         live = self.live_versions() if live_only else None
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         out: list[StoredPassage] = []
-        offset = 0
-        while True:
-            got = self.passages.get(where=where, include=include, limit=READ_PAGE, offset=offset)
+        for got in read_pages(self.passages, include, where):
             docs = got.get("documents") or [""] * len(got["ids"])
             out.extend(
                 StoredPassage(i, d or "", m or {})
                 for i, d, m in zip(got["ids"], docs, got["metadatas"], strict=True)
             )
-            if len(got["ids"]) < READ_PAGE:
-                return out if live is None else [p for p in out if self.is_live(p.metadata, live)]
-            offset += READ_PAGE
+        return out if live is None else [p for p in out if self.is_live(p.metadata, live)]
 
     def search(
         self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None

@@ -6,12 +6,23 @@ A mixin of ``Store``: it reads through the store's collections and its visibilit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 #: Rows per Chroma get() when reading everything back: pages of 5000 passages left ~130 MB of
 #: transient buffers per read in the process; 1000 keeps the peak lower and reads as fast.
 READ_PAGE = 1000
+
+
+def read_pages(collection: Any, include: list[str], where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Every row of ``collection`` (or those ``where`` selects), ``READ_PAGE`` rows per Chroma get()."""
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=READ_PAGE, offset=offset)
+        yield got
+        if len(got["ids"]) < READ_PAGE:
+            return
+        offset += READ_PAGE
 
 
 class SentenceReads:
@@ -36,17 +47,12 @@ class SentenceReads:
         metas: list[dict[str, Any]] = []
         vectors_read = []
         include = ["metadatas", "documents", "embeddings"] if vectors else ["metadatas", "documents"]
-        offset = 0
-        while True:
-            got = self.sentences.get(where=where, include=include, limit=READ_PAGE, offset=offset)
+        for got in read_pages(self.sentences, include, where):
             ids.extend(got["ids"])
             texts.extend(d or "" for d in got["documents"])
             metas.extend(m or {} for m in got["metadatas"])
             if len(got["ids"]) and vectors:
                 vectors_read.append(np.asarray(got["embeddings"], dtype=np.float32))
-            if len(got["ids"]) < READ_PAGE:
-                break
-            offset += READ_PAGE
         matrix = None
         if vectors:
             matrix = np.vstack(vectors_read) if vectors_read else np.zeros((0, self.embedder.dimension), np.float32)
