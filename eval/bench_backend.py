@@ -13,7 +13,6 @@ Writes JSON to ``eval/out/bench_backend.json`` (or ``--out``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -47,6 +46,7 @@ def corpus_texts(with_fixtures: bool) -> list[str]:
 
 def run(rounds: int, with_fixtures: bool, out: Path) -> dict[str, Any]:
     from assistant.embedding import Embedder
+    from eval.bench_ingest import save_json
 
     texts = corpus_texts(with_fixtures)
     with tempfile.TemporaryDirectory() as cache:
@@ -74,8 +74,7 @@ def run(rounds: int, with_fixtures: bool, out: Path) -> dict[str, Any]:
         "cosine_onnx_vs_torch": {"min": float(cosine.min()), "p05": float(np.percentile(cosine, 5)),
                                  "mean": float(cosine.mean())},
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    save_json(out, result)
     return result
 
 
