@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from assistant.embedding import Embedder
+from assistant.embedding.embedder import Embedder
 from assistant.settings import Settings, get_settings
-from assistant.store import Store
+from assistant.store.store import Store
 
 
 @dataclass

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def corpus_texts(with_fixtures: bool) -> list[str]:
     """What an ingestion of the corpus embeds: its passages, then its sentences."""
-    from assistant.embedding import Embedder
+    from assistant.embedding.embedder import Embedder
     from eval.bench_ingest import FIXTURES, _pages, _sentences, _settings
     from ingest.chunking import SentenceChunker
 
@@ -45,7 +45,7 @@ def corpus_texts(with_fixtures: bool) -> list[str]:
 
 
 def run(rounds: int, with_fixtures: bool, out: Path) -> dict[str, Any]:
-    from assistant.embedding import Embedder
+    from assistant.embedding.embedder import Embedder
     from eval.bench_ingest import save_json
 
     texts = corpus_texts(with_fixtures)

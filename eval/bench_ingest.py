@@ -116,7 +116,7 @@ def _pages(files: list[Path]) -> list:
 
 
 def _sentences(files: list[Path]) -> list[str]:
-    from assistant.sentences import sentence_spans
+    from assistant.reading.sentences import sentence_spans
 
     return [page.text[a:b] for page in _pages(files) for a, b in sentence_spans(page.text)]
 

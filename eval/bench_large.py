@@ -122,7 +122,7 @@ class FastModel:
     def __init__(self) -> None:
         from transformers import AutoTokenizer
 
-        from assistant.embedding import resolve_model
+        from assistant.embedding.embedder import resolve_model
         from assistant.settings import PACKAGED_MODEL
 
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_model(PACKAGED_MODEL)[0])
@@ -142,9 +142,9 @@ class FastModel:
 def child(spec: dict[str, Any]) -> dict[str, Any]:
     """Ingest ``spec['pdf']`` into ``spec['data_dir']`` with ``spec['window']``; figures of this process."""
     from assistant.components import build
-    from assistant.embedding import Embedder
+    from assistant.embedding.embedder import Embedder
     from assistant.settings import Settings
-    from assistant.store import Store
+    from assistant.store.store import Store
     from ingest.parse_worker import ParseWorker
     from ingest.pipeline import Ingester
 

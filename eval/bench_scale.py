@@ -199,7 +199,7 @@ def textbook_queries(work: Path, rows: list, embedder: Any, questions: list) -> 
 def one_size(size: int, work: Path, versions: list, embedder: Any, questions: list, repeat: int,
              scan_max: int | None, reuse: bool = False) -> dict[str, Any]:
     """Build (or, with ``reuse``, reopen) the index of ``size`` passages and measure it in a child."""
-    from assistant.store import Store
+    from assistant.store.store import Store
     from eval.scale_data import build_synthetic
 
     data, marker = work / f"n{size}", work / f"n{size}.built.json"
@@ -245,7 +245,7 @@ def one_size(size: int, work: Path, versions: list, embedder: Any, questions: li
 
 
 def _count_sentences(data: Path) -> int:
-    from assistant.store import Store
+    from assistant.store.store import Store
 
     store = Store(_settings(data), _IdOnly())
     try:
@@ -255,7 +255,7 @@ def _count_sentences(data: Path) -> int:
 
 
 def _passage_rows(data: Path, embedder: Any) -> list:
-    from assistant.store import Store
+    from assistant.store.store import Store
 
     store = Store(_settings(data), embedder)
     passages = store.all_passages()

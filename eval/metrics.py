@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.answer import Answer
-from assistant.sentences import sentence_spans
+from assistant.reading.sentences import sentence_spans
 from eval.dataset import Question
 from eval.shape import shape_scores, shape_summary, strip_layout
 

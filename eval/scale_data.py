@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.store import SourceRecord, Store
+from assistant.store.store import SourceRecord, Store
 
 NOISE = 0.012  # per-dimension standard deviation added to a copied vector
 SWAP_SHARE = 0.33  # share of words replaced in a copy

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.sentences import sentence_spans
+from assistant.reading.sentences import sentence_spans
 
 GOLD = Path(__file__).resolve().parent / "segmentation-gold.jsonl"
 OUT = Path(__file__).resolve().parent / "out" / "segmentation.json"

@@ -20,9 +20,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from assistant.answer import Answer
-from assistant.sentences import sentence_spans
-from assistant.structure import annotate
-from assistant.text import words
+from assistant.reading.sentences import sentence_spans
+from assistant.reading.structure import annotate
+from assistant.reading.text import words
 from eval.dataset import Question
 
 _MARKERS = re.compile(r"\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answer, Citation, Passage
-from assistant.embedding import Embedder
+from assistant.embedding.embedder import Embedder
 from assistant.settings import Settings
 from ingest.loaders import LoadError, load
 from ingest.pipeline import expand, source_key

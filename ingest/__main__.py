@@ -10,9 +10,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.components import build
-from assistant.embedding import EmbeddingModelError
+from assistant.embedding.embedder import EmbeddingModelError
 from assistant.settings import get_settings
-from assistant.store import IndexMismatchError, StoreUnavailableError, drop_index
+from assistant.store.store import IndexMismatchError, StoreUnavailableError, drop_index
 from ingest import integrity
 from ingest.pipeline import STATUSES, Ingester, SyncReport
 from ingest.writer_lock import IndexBusyError, WriterLock

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.sentences import sentence_spans
+from assistant.reading.sentences import sentence_spans
 from ingest.loaders import Page
 
 TokenCounter = Callable[[list[str]], list[int]]

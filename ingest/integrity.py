@@ -6,7 +6,7 @@ but dead weight), two rows for one position (duplicates), a version with fewer o
 its record says (count mismatch), or one document named in two versions at once. ``check`` lists
 these; ``repair`` deletes orphans and duplicates and re-ingests versions that are incomplete.
 
-A version a killed run left half-written *with a progress mark* (``assistant.store_progress``) is
+A version a killed run left half-written *with a progress mark* (``assistant.store.progress``) is
 not damage: it is reported as unfinished (how far it got, the command that finishes it), its rows
 are not orphans, and ``repair`` finishes it by resuming the ingestion. Only a mark that claims more
 rows than the store holds is damage (the version is dropped and read again).
@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.store import SourceRecord, Store
-from assistant.store_progress import PartialVersion, delete_partials, list_partials
+from assistant.store.store import SourceRecord, Store
+from assistant.store.progress import PartialVersion, delete_partials, list_partials
 from ingest.pipeline import Ingester, SyncReport, source_path
 
 Version = tuple[str, str]  # (doc_id, content hash)

@@ -2,7 +2,7 @@
 
 Why: a 1,700-page PDF held, embedded and written whole took ~1.7 GB and ~50 minutes, and a kill at
 80% started over. Here a window of ``PANEL_PAGE_WINDOW`` pages is read (in the parse worker),
-chunked, embedded and stored, then the version's progress mark (``assistant.store_progress``) moves
+chunked, embedded and stored, then the version's progress mark (``assistant.store.progress``) moves
 past it. Memory holds one window, whatever the page count. A rerun of the same bytes finds the mark
 and starts after the last stored window; the first window it writes reuses any vector a killed run
 already stored for it, so nothing stored is embedded again.
@@ -21,11 +21,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.sentences import sentence_spans
-from assistant.snapshot import release_free_memory
-from assistant.store import Store, crash_point
-from assistant.store_progress import PartialVersion, put_partial, stored_vectors
-from assistant.structure import annotate
+from assistant.reading.sentences import sentence_spans
+from assistant.search.snapshot import release_free_memory
+from assistant.store.store import Store, crash_point
+from assistant.store.progress import PartialVersion, put_partial, stored_vectors
+from assistant.reading.structure import annotate
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import Page
 from ingest.parse_worker import DocumentHeader

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Answer, Citation
-from assistant.conversation import is_follow_up, list_items, retrieval_query
-from assistant.question_kind import classify
-from assistant.sentences import sentence_spans
-from assistant.structure import annotate
+from assistant.reading.follow_up import is_follow_up, list_items, retrieval_query
+from assistant.reading.kind import classify
+from assistant.reading.sentences import sentence_spans
+from assistant.reading.structure import annotate
 from eval.dataset import parse_item
 from eval.shape import first_sentence, headings_quoted, shape_scores, strip_layout
 
@@ -95,7 +95,7 @@ def test_who_wrote_wants_a_byline():
 
 def test_a_number_the_question_gives_is_not_its_answer():
     from assistant.answering.value_types import holds_value
-    from assistant.text import words
+    from assistant.reading.text import words
 
     asked = set(words("How many of the panel's 20 members were women?"))
     assert not holds_value("The 20-person panel was co-chaired by Gates and Ma.", "number", asked)

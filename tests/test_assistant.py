@@ -13,7 +13,7 @@ from assistant import NOT_COVERED, Answer, Assistant, Settings
 from assistant.__main__ import main as assistant_main
 from assistant.answering.generative import GenerativeAnswerer
 from assistant.components import build
-from assistant.retrieval import collapse_near_duplicates
+from assistant.search.retrieval import collapse_near_duplicates
 from ingest.loaders import load
 from ingest.pipeline import Ingester
 
@@ -193,7 +193,7 @@ def test_cli_on_an_empty_index_says_how_to_fill_it(tmp_path, monkeypatch, capsys
 
 
 def test_follow_up_after_an_abstention_ignores_the_abstention_text():
-    from assistant.conversation import retrieval_query
+    from assistant.reading.follow_up import retrieval_query
 
     history = [("What was the panel's budget?", NOT_COVERED)]
     query = retrieval_query("And who paid for it?", history)

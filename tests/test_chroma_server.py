@@ -12,7 +12,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.components import build
-from assistant.store import REVISION_MAX_AGE
+from assistant.store.store import REVISION_MAX_AGE
 from ingest.pipeline import Ingester
 
 from .conftest import CORPUS

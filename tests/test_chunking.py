@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from assistant.sentences import sentence_spans
+from assistant.reading.sentences import sentence_spans
 from ingest.chunking import SentenceChunker, whitespace_tokens
 from ingest.loaders import Page, load
 

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from assistant.embedding import Embedder
+from assistant.embedding.embedder import Embedder
 
 
 class RecordingModel:
@@ -157,7 +157,7 @@ def test_an_index_is_not_queried_with_another_backends_vectors(tmp_path):
     """int8 ONNX vectors are close to torch's but not equal: an index records the backend that built it
     and a store opened with the other backend refuses, naming the way out."""
     from assistant.settings import Settings
-    from assistant.store import IndexMismatchError, Store
+    from assistant.store.store import IndexMismatchError, Store
 
     from .test_derived_indexes import HashingModel
 
@@ -171,7 +171,7 @@ def test_an_index_is_not_queried_with_another_backends_vectors(tmp_path):
 
 def test_backend_comes_from_settings(tmp_path, monkeypatch):
     from assistant.components import build
-    from assistant.embedding import EmbeddingModelError
+    from assistant.embedding.embedder import EmbeddingModelError
     from assistant.settings import get_settings
 
     monkeypatch.setenv("PANEL_EMBEDDING_BACKEND", "onnx-int8")
@@ -186,7 +186,7 @@ def test_backend_comes_from_settings(tmp_path, monkeypatch):
 def test_onnx_int8_export_is_made_offline_and_close_to_torch(tmp_path):
     """The int8 export is made from the packaged weights (no download), cached, and its vectors point
     where torch's do (cosine > 0.99 on a few texts of the corpus' kind)."""
-    from assistant.onnx_backend import export_path
+    from assistant.embedding.onnx_int8 import export_path
 
     texts = [
         "Who chaired the High-level Panel on Digital Cooperation?",

@@ -160,7 +160,7 @@ def test_cli_reports_and_lists(settings, monkeypatch, capsys, corpus_copy):
 
 
 def test_index_built_with_another_model_is_refused(settings, components):
-    from assistant.store import IndexMismatchError, Store
+    from assistant.store.store import IndexMismatchError, Store
 
     class OtherModel:
         model_id = "someone/other-model"

@@ -6,8 +6,8 @@ lists them and every other disagreement between store and records; ``--repair`` 
 
 from __future__ import annotations
 
-from assistant.keyword_index import KeywordIndex
-from assistant.sentence_index import SentenceIndex
+from assistant.search.keyword_index import KeywordIndex
+from assistant.search.sentence_index import SentenceIndex
 from ingest import integrity
 from ingest.__main__ import main as ingest_main
 
@@ -41,7 +41,7 @@ def test_rows_without_a_record_are_never_found_until_the_record_names_them(inges
     write_ghost(store)
     assert store.count() > 0 and "ghost" not in findable(store)
     # The moment a record names the version, it is found (no stale cache).
-    from assistant.store import SourceRecord
+    from assistant.store.store import SourceRecord
 
     store.put_record(SourceRecord("ghost.md", "ghost", "0" * 64, "Ghost", 1, 1, 0.0, {"sentences": 1}))
     assert "ghost" in findable(store)

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from assistant.sentences import sentence_spans
-from assistant.structure import annotate
+from assistant.reading.sentences import sentence_spans
+from assistant.reading.structure import annotate
 from ingest.loaders import LoadError
 from ingest.parse_worker import ParseWorker
 

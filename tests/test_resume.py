@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from assistant.embedding import Embedder
+from assistant.embedding.embedder import Embedder
 from assistant.settings import Settings
-from assistant.store import Store
-from assistant.store_progress import list_partials
+from assistant.store.store import Store
+from assistant.store.progress import list_partials
 from ingest import integrity, windows
 from ingest.chunking import SentenceChunker, whitespace_tokens
 from ingest.pipeline import Ingester

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from assistant import outage
-from assistant.store import StoreUnavailableError, retrying
+from assistant.store.store import StoreUnavailableError, retrying
 from ingest.__main__ import _Bars
 from ingest.__main__ import main as ingest_main
 

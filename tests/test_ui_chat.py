@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.answer import Answer, Citation
-from assistant.outage import StoreUnavailableError
+from assistant.store.outage import StoreUnavailableError
 from ui.chat import ChatHandlers, ChatSession
 from ui.conversations import Conversation, ConversationStore, Turn, answer_from_dict, answer_to_dict, new_owner
 

@@ -19,7 +19,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer import Answer
-from assistant.outage import StoreUnavailableError
+from assistant.store.outage import StoreUnavailableError
 from ui import cards, render
 from ui.conversations import KEY, Conversation, ConversationStore, Turn, new_owner
 from ui.services import Services

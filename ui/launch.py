@@ -47,9 +47,9 @@ def build_services():
     Returns the services, or an exit code when the index cannot be opened.
     """
     from assistant.components import build
-    from assistant.embedding import EmbeddingModelError
+    from assistant.embedding.embedder import EmbeddingModelError
     from assistant.settings import get_settings
-    from assistant.store import IndexMismatchError
+    from assistant.store.store import IndexMismatchError
     from ingest.pipeline import Ingester, ensure_corpus
     from ui.services import Services
 

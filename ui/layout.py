@@ -24,7 +24,7 @@ INTRO = (
 
 #: Ingestion (upload, delete, re-sync) runs one at a time in its own queue, so chat stays responsive.
 INGEST = {"concurrency_id": "ingest", "concurrency_limit": 1}
-#: Several questions at once: the derived indexes swap in new states atomically (assistant/snapshot.py)
+#: Several questions at once: the derived indexes swap in new states atomically (assistant/search/snapshot.py)
 #: and the embedder serialises its model calls.
 CHAT = {"concurrency_id": "chat", "concurrency_limit": 4}
 #: Runs in the browser before the delete: a cancelled confirmation sends no document. The dialog names

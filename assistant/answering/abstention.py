@@ -42,11 +42,11 @@ from dataclasses import asdict, dataclass, field
 
 from assistant.answering.evidence import ScoredSentence
 from assistant.answering.value_types import names_someone, without_titles
-from assistant.conversation import ORDINALS
-from assistant.conversation import names as names_in
-from assistant.keyword_index import KeywordIndex
-from assistant.retrieval import Retrieval
-from assistant.text import STOPWORDS, query_terms, stem, words
+from assistant.reading.follow_up import ORDINALS
+from assistant.reading.follow_up import names as names_in
+from assistant.search.keyword_index import KeywordIndex
+from assistant.search.retrieval import Retrieval
+from assistant.reading.text import STOPWORDS, query_terms, stem, words
 
 #: Logistic weights of the signals and the intercept, fitted by ``python -m eval.calibrate``.
 WEIGHTS = {"best_similarity": 2.233, "top_dense": 1.472, "typed": 0.995, "topic_held": 1.932}

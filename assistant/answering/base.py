@@ -28,7 +28,7 @@ class Draft:
 class Answerer(Protocol):
     """``evidence`` is every sentence of ``passages`` scored against the question (best first); an
     answerer may quote from it (extractive) or ignore it (an LLM reads the passages themselves).
-    ``kind`` is the answer shape the question asks for (``assistant.question_kind``)."""
+    ``kind`` is the answer shape the question asks for (``assistant.reading.kind``)."""
 
     name: str
 

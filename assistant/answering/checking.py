@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from assistant.answer import NOT_COVERED, Citation, Passage
 from assistant.answering.base import Draft
-from assistant.sentences import sentence_spans
-from assistant.text import STOPWORDS, stem
+from assistant.reading.sentences import sentence_spans
+from assistant.reading.text import STOPWORDS, stem
 
 #: Share of a sentence's (weighted) content words that its cited passages must contain.
 MIN_SUPPORT = 0.5
@@ -102,7 +102,7 @@ def strip_markers(text: str) -> str:
 def split_generated(text: str) -> list[GeneratedSentence]:
     """Sentences of model output with their markers; markers after a full stop go to the sentence before.
 
-    ``assistant.sentences`` would start a new sentence at "[1]" in "... 2018. [1] The ...", so markers that
+    ``assistant.reading.sentences`` would start a new sentence at "[1]" in "... 2018. [1] The ...", so markers that
     follow an end mark on the same line are moved in front of it first, unless the output opens with a
     marker (the model then puts markers first: "[1] The ... [2] The ...").
     """

@@ -2,7 +2,7 @@
 
 No language model, so nothing can be invented: every quoted text is a span of the passage its
 ``[n]`` points at. What is quoted and how it is laid out depends on the question's kind
-(``assistant.question_kind``):
+(``assistant.reading.kind``):
 - factoid: the best answer unit first; another (up to ``max_sentences``) only when it scores close
   behind and adds a term the question asks about, or is nearly as similar to the question;
 - reason: the unit holding the reason, with its continuation (a quotation, an announced sentence, or
@@ -24,8 +24,8 @@ from assistant.answer import Citation, Passage
 from assistant.answering.base import Draft
 from assistant.answering.evidence import ScoredSentence
 from assistant.answering.units import Quote, Unit, UnitBuilder
-from assistant.structure import strip_item_marker
-from assistant.text import query_terms
+from assistant.reading.structure import strip_item_marker
+from assistant.reading.text import query_terms
 
 MARGIN = 0.2  # a further unit must score within this of the best one
 LIST_MARGIN = 0.1  # how far below the best sentence a list's lead-in or item may rank and still be the answer

@@ -40,7 +40,7 @@ def format_passages(passages: list[Passage]) -> str:
     return "\n\n".join(f"[{i}] ({p.location}) {p.text.strip()}" for i, p in enumerate(passages, start=1))
 
 
-#: How the answer should be laid out, per question kind (``assistant.question_kind``).
+#: How the answer should be laid out, per question kind (``assistant.reading.kind``).
 SHAPES = {
     "factoid": "Answer in the first sentence. At most {n} short sentences, no introduction, no summary.",
     "reason": "Give the reason in the first sentence, then what explains it. At most {n} short sentences.",

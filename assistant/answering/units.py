@@ -3,7 +3,7 @@
 A sentence is often not quotable by itself: it opens a quotation that goes on for three sentences,
 announces a list ("... the following areas:"), or says "The reason is clear." and stops. A unit is
 the scored sentence extended with what it announces, built from the layout roles ingestion stored
-(``assistant.structure``) and the page's sentences in reading order:
+(``assistant.reading.structure``) and the page's sentences in reading order:
 - an open quotation is followed to its closing mark (same paragraph);
 - a lead-in that ends in a colon brings its list items (each item's first sentence), or, when no
   list follows, the next sentence;
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answer import Passage
 from assistant.answering.evidence import ScoredSentence
-from assistant.keyword_index import KeywordIndex
-from assistant.retrieval import to_passage
-from assistant.sentence_index import SentenceIndex, SentenceRow
-from assistant.structure import is_item_start, strip_item_marker
+from assistant.search.keyword_index import KeywordIndex
+from assistant.search.retrieval import to_passage
+from assistant.search.sentence_index import SentenceIndex, SentenceRow
+from assistant.reading.structure import is_item_start, strip_item_marker
 
 SHORT_WORDS = 8  # a sentence this short that does not end its paragraph usually announces the next
 MAX_CONTINUATION = 6  # sentences a quotation may run on for

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.onnx_backend import BACKENDS
+from assistant.embedding.onnx_int8 import BACKENDS
 from assistant.settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def _load(path: str, backend: str = "torch", model_id: str = "", cache_dir: Path
     _one_blas_thread()
     try:
         if backend == "onnx-int8":
-            from assistant.onnx_backend import load_int8
+            from assistant.embedding.onnx_int8 import load_int8
 
             return load_int8(path, model_id or path, cache_dir or Path(path) / "onnx-cache")
         from sentence_transformers import SentenceTransformer

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from assistant.settings import Settings
-from assistant.store import RECORD_DIM
+from assistant.store.store import RECORD_DIM
 
 LEASE_ID = "writer"
 LEASE_SETTLE = 0.3  # seconds between writing a lease and reading it back (Chroma has no compare-and-swap)

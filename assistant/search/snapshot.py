@@ -26,7 +26,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Generic, TypeVar
 
-from assistant.store import Store
+from assistant.store.store import Store
 
 State = TypeVar("State")
 log = logging.getLogger(__name__)

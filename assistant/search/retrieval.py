@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.embedding import Embedder
-from assistant.keyword_index import KeywordIndex
-from assistant.sentence_index import SentenceIndex
-from assistant.store import Store, StoredPassage
-from assistant.text import terms
+from assistant.embedding.embedder import Embedder
+from assistant.search.keyword_index import KeywordIndex
+from assistant.search.sentence_index import SentenceIndex
+from assistant.store.store import Store, StoredPassage
+from assistant.reading.text import terms
 
 RRF_K = 60  # the usual constant: dampens the difference between rank 1 and rank 2
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from assistant.settings import Settings
-from assistant.store import RECORD_DIM
+from assistant.store.store import RECORD_DIM
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The Chroma client, the collections' names, and the rows the store hands out.
 
-Split from ``assistant.store`` (which re-exports all of it) so that the store module holds the
+Split from ``assistant.store.store`` (which re-exports all of it) so that the store module holds the
 store's behaviour: versions, visibility, revisions.
 """
 
@@ -11,7 +11,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.outage import Retrying, retrying
+from assistant.store.outage import Retrying, retrying
 from assistant.settings import Settings
 
 

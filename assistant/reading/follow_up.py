@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.answer import NOT_COVERED
-from assistant.text import STOPWORDS, query_terms, words
+from assistant.reading.text import STOPWORDS, query_terms, words
 
 MAX_NAMES = 6  # names carried over from the previous turn; more would drown the question
 MAX_TERMS = 6  # key terms of the previous question carried over

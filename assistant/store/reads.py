@@ -1,7 +1,7 @@
 """Reading stored sentences (and vectors) back: what the derived indexes are rebuilt from.
 
 A mixin of ``Store``: it reads through the store's collections and its visibility rule
-(``live_versions``, ``is_live``, ``sentence_counts``), which stay in ``assistant.store``.
+(``live_versions``, ``is_live``, ``sentence_counts``), which stay in ``assistant.store.store``.
 """
 
 from __future__ import annotations
