@@ -22,13 +22,13 @@ from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.units import UnitBuilder
 from assistant.components import Components, build
 from assistant.reading.follow_up import names, retrieval_query
+from assistant.reading.kind import classify
+from assistant.reading.text import stem, words
 from assistant.search.documents import DocumentCards
 from assistant.search.keyword_index import KeywordIndex
-from assistant.reading.kind import classify
 from assistant.search.retrieval import Retrieval, Retriever
 from assistant.search.sentence_index import SentenceIndex
 from assistant.settings import Settings
-from assistant.reading.text import stem, words
 
 #: Summaries draw on more passages than a single fact needs.
 SUMMARY_K = 10

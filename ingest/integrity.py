@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.store.store import SourceRecord, Store
 from assistant.store.progress import PartialVersion, delete_partials, list_partials
+from assistant.store.store import SourceRecord, Store
 from ingest.pipeline import Ingester, SyncReport, source_path
 
 Version = tuple[str, str]  # (doc_id, content hash)

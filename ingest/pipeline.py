@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.store.store import SourceRecord, Store, StoreUnavailableError, crash_point
 from assistant.store.progress import PartialVersion, delete_partials, list_partials
+from assistant.store.store import SourceRecord, Store, StoreUnavailableError, crash_point
 from ingest.chunking import SentenceChunker
 from ingest.loaders import NO_PDF_TEXT, LoadError, content_hash, read_bytes
 from ingest.parse_worker import ParseWorker

@@ -22,10 +22,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.reading.sentences import sentence_spans
-from assistant.search.snapshot import release_free_memory
-from assistant.store.store import Store, crash_point
-from assistant.store.progress import PartialVersion, put_partial, stored_vectors
 from assistant.reading.structure import annotate
+from assistant.search.snapshot import release_free_memory
+from assistant.store.progress import PartialVersion, put_partial, stored_vectors
+from assistant.store.store import Store, crash_point
 from ingest.chunking import Chunk, SentenceChunker
 from ingest.loaders import Page
 from ingest.parse_worker import DocumentHeader

@@ -21,8 +21,8 @@ from datetime import datetime
 from typing import Any
 
 from assistant.settings import Settings
-from assistant.store.store import StoreUnavailableError, make_client
 from assistant.store.lease import drop_lease, take_lease
+from assistant.store.store import StoreUnavailableError, make_client
 
 POLL_SECONDS = 1.0
 

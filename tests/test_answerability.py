@@ -8,8 +8,8 @@ from assistant.answer import Passage
 from assistant.answering.abstention import topic_held, topic_slot
 from assistant.answering.evidence import ScoredSentence, near_terms
 from assistant.answering.value_types import names_someone, without_titles
-from assistant.search.sentence_index import SentenceRow
 from assistant.reading.text import stem
+from assistant.search.sentence_index import SentenceRow
 
 
 class _Corpus:

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from assistant.embedding.embedder import Embedder
+from assistant.reading.text import terms
 from assistant.search.keyword_index import KeywordIndex
 from assistant.search.retrieval import to_passage
 from assistant.search.sentence_index import SentenceIndex
 from assistant.settings import Settings
 from assistant.store.store import CHANGE_LOG_LENGTH, SourceRecord, Store
-from assistant.reading.text import terms
 
 from .conftest import CORPUS
 

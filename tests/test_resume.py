@@ -15,8 +15,8 @@ from pypdf import PdfReader, PdfWriter
 
 from assistant.embedding.embedder import Embedder
 from assistant.settings import Settings
-from assistant.store.store import Store
 from assistant.store.progress import list_partials
+from assistant.store.store import Store
 from ingest import integrity, windows
 from ingest.chunking import SentenceChunker, whitespace_tokens
 from ingest.pipeline import Ingester

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from assistant import outage
+from assistant.store import outage
 from assistant.store.store import StoreUnavailableError, retrying
 from ingest.__main__ import _Bars
 from ingest.__main__ import main as ingest_main

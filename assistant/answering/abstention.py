@@ -44,9 +44,9 @@ from assistant.answering.evidence import ScoredSentence
 from assistant.answering.value_types import names_someone, without_titles
 from assistant.reading.follow_up import ORDINALS
 from assistant.reading.follow_up import names as names_in
+from assistant.reading.text import STOPWORDS, VARIANT_PREFIX, query_terms, stem, words
 from assistant.search.keyword_index import KeywordIndex
 from assistant.search.retrieval import Retrieval
-from assistant.reading.text import STOPWORDS, query_terms, stem, words
 
 #: Logistic weights of the signals and the intercept, fitted by ``python -m eval.calibrate``.
 WEIGHTS = {"best_similarity": 2.233, "top_dense": 1.472, "typed": 0.995, "topic_held": 1.932}
@@ -54,7 +54,6 @@ BIAS = -3.613
 
 
 FOCUS_RARE = 2  # rarest non-name terms of the question that join its names as focus terms
-VARIANT_PREFIX = 5  # a term unknown as such is known when a corpus term shares this many first letters
 
 
 @dataclass

@@ -15,9 +15,9 @@ import numpy as np
 
 from assistant.answer import Passage
 from assistant.answering.value_types import holds_value
+from assistant.reading.text import query_terms, terms, words
 from assistant.search.keyword_index import KeywordIndex
 from assistant.search.sentence_index import SentenceIndex, SentenceRow
-from assistant.reading.text import query_terms, terms, words
 
 SIMILARITY_WEIGHT = 1.0
 COVERAGE_WEIGHT = 0.7

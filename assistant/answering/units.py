@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answer import Passage
 from assistant.answering.evidence import ScoredSentence
+from assistant.reading.structure import is_item_start, strip_item_marker
 from assistant.search.keyword_index import KeywordIndex
 from assistant.search.retrieval import to_passage
 from assistant.search.sentence_index import SentenceIndex, SentenceRow
-from assistant.reading.structure import is_item_start, strip_item_marker
 
 SHORT_WORDS = 8  # a sentence this short that does not end its paragraph usually announces the next
 MAX_CONTINUATION = 6  # sentences a quotation may run on for

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+VARIANT_PREFIX = 5  # a term unknown as such is known when a corpus term shares this many first letters
+
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 STOPWORDS = frozenset(

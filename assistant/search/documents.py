@@ -23,10 +23,9 @@ import threading
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.answering.abstention import VARIANT_PREFIX
 from assistant.embedding.embedder import Embedder
+from assistant.reading.text import VARIANT_PREFIX, query_terms, terms
 from assistant.search.keyword_index import KeywordIndex
-from assistant.reading.text import query_terms, terms
 
 CARD_LEAD = 0.1  # how far the best card must score above the next for a summary to read one document
 _CARD_FIELDS = ("kind", "publisher", "author", "date")

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.reading.text import terms
 from assistant.search.snapshot import Snapshot
 from assistant.store.store import StoredPassage
-from assistant.reading.text import terms
 
 K1, B = 1.5, 0.75
 EMPTY = "\u2205"  # the one "term" of a passage without content terms, so its length is not zero

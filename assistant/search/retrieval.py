@@ -14,10 +14,10 @@ import numpy as np
 
 from assistant.answer import Passage
 from assistant.embedding.embedder import Embedder
+from assistant.reading.text import terms
 from assistant.search.keyword_index import KeywordIndex
 from assistant.search.sentence_index import SentenceIndex
 from assistant.store.store import Store, StoredPassage
-from assistant.reading.text import terms
 
 RRF_K = 60  # the usual constant: dampens the difference between rank 1 and rank 2
 

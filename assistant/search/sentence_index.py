@@ -24,9 +24,9 @@ from functools import cached_property
 import numpy as np
 
 from assistant.answer import Passage
+from assistant.reading.text import terms
 from assistant.search.snapshot import Snapshot
 from assistant.store.store import Store
-from assistant.reading.text import terms
 
 #: Largest sentence count scanned in memory; above it, Chroma's ANN index answers ``search``.
 SCAN_MAX_SENTENCES = 50_000

@@ -11,8 +11,8 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.store.outage import Retrying, retrying
 from assistant.settings import Settings
+from assistant.store.outage import Retrying, retrying
 
 
 class IndexMismatchError(RuntimeError):

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from assistant.embedding.embedder import Embedder
-from assistant.store.outage import StoreUnavailableError, retrying
 from assistant.settings import Settings
 from assistant.store.client import IndexMismatchError, SourceRecord, StoredPassage, crash_point, drop_index, make_client
+from assistant.store.outage import StoreUnavailableError, retrying
 from assistant.store.reads import SentenceReads, read_pages
 
 #: The row types, the client and the crash hook live in ``store_client``; they are named here too,
