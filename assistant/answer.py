@@ -11,6 +11,11 @@ from typing import Any
 
 NOT_COVERED = "The documents don't cover this."
 
+#: How sure an answer is. ``answered``: the best unit leads; ``uncertain``: no passage answers directly,
+#: the closest units are shown as candidates; ``not_covered``: the documents don't hold it (``abstained``).
+ANSWERED, UNCERTAIN, NOT_COVERED_STATUS = "answered", "uncertain", "not_covered"
+STATUSES = (ANSWERED, UNCERTAIN, NOT_COVERED_STATUS)
+
 
 @dataclass
 class Passage:
@@ -71,6 +76,15 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # e.g. generated sentences dropped as unsupported
     kind: str = "factoid"  # the answer shape the question asked for: factoid / list / summary / reason
     abstention_reason: str = ""  # for an abstention: which part of the question the documents don't cover
+    status: str = ""  # one of STATUSES; left empty, it follows ``abstained``
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            self.status = NOT_COVERED_STATUS if self.abstained else ANSWERED
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown answer status {self.status!r}; expected one of {', '.join(STATUSES)}")
+        if (self.status == NOT_COVERED_STATUS) != self.abstained:
+            raise ValueError(f"status {self.status!r} disagrees with abstained={self.abstained}")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

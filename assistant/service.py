@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import NOT_COVERED, Answer
+from assistant.answer import ANSWERED, NOT_COVERED, NOT_COVERED_STATUS, Answer
 from assistant.answering.abstention import AbstentionPolicy, focus_of, support_signals, why_not
 from assistant.answering.base import Answerer, Draft
 from assistant.answering.evidence import EvidenceScorer
@@ -182,5 +182,6 @@ class Assistant:
             answer.abstained = draft.abstained
             if draft.abstained:
                 answer.text = NOT_COVERED
+        answer.status = NOT_COVERED_STATUS if answer.abstained else ANSWERED
         timings["total"] = time.perf_counter() - started
         yield answer

@@ -170,10 +170,23 @@ def test_cli_json_validates_against_the_documented_schema(indexed, monkeypatch, 
     data = json.loads(capsys.readouterr().out)
     jsonschema.validate(data, SCHEMA)
     assert data["citations"][0]["sentence"] in data["text"]
+    assert data["status"] == "answered"
     assert assistant_main(["--json", "Who won the 1998 football World Cup final?"]) == 0
     data = json.loads(capsys.readouterr().out)
     jsonschema.validate(data, SCHEMA)
     assert data["abstained"] is True
+    assert data["status"] == "not_covered"
+
+
+def test_an_answer_status_follows_abstained_and_refuses_a_contradiction():
+    """Saved conversations from before ``status`` existed load with the status their answers had."""
+    assert Answer(question="q", text="t", abstained=True, citations=[], passages=[]).status == "not_covered"
+    assert Answer(question="q", text="t", abstained=False, citations=[], passages=[]).status == "answered"
+    assert Answer(question="q", text="t", abstained=False, citations=[], passages=[], status="uncertain").status
+    with pytest.raises(ValueError, match="disagrees"):
+        Answer(question="q", text="t", abstained=False, citations=[], passages=[], status="not_covered")
+    with pytest.raises(ValueError, match="unknown answer status"):
+        Answer(question="q", text="t", abstained=False, citations=[], passages=[], status="sure")
 
 
 def test_cli_prints_numbered_sources(indexed, monkeypatch, capsys):
