@@ -17,6 +17,7 @@ from assistant.answer import Answer
 from assistant.reading.sentences import sentence_spans
 from eval.dataset import Question
 from eval.shape import shape_scores, shape_summary, strip_layout
+from eval.status import risk_coverage, status_scores, status_summary
 
 #: Share of a generated sentence's content words its cited passage must hold to count as support.
 SUPPORT_OVERLAP = 0.6
@@ -134,6 +135,12 @@ class QuestionScore:
     shape_ok: bool | None = None
     headings_quoted: int = 0
     rewritten: bool = False
+    # how sure the answer says it is (see eval.status)
+    status: str = ""
+    right: bool | None = None
+    shown_ok: bool | None = None
+    parts_ok: list[bool] = field(default_factory=list)
+    confidence: float | None = None
     passed: bool = True
     reasons: list[str] = field(default_factory=list)  # why it failed
     notes: list[str] = field(default_factory=list)  # worth knowing, not a failure
@@ -207,7 +214,7 @@ def score_question(question: Question, answer: Answer, latency: float, k: int) -
     elif question.answerable and not s.coverage:
         missing = [group[0] for group, ok in zip(question.facts, s.facts_covered, strict=True) if not ok]
         s.reasons.append("missing facts: " + "; ".join(missing))
-    for name, value in shape_scores(question, answer).items():
+    for name, value in {**shape_scores(question, answer), **status_scores(question, answer)}.items():
         setattr(s, name, value)
     if s.shape_ok is False and not answer.abstained:
         s.notes.append(f"answer shape: the {question.kind} is not what a reader needs (see eval/shape.py)")
@@ -280,6 +287,8 @@ def summarise(scores: Sequence[QuestionScore], k: int) -> dict[str, Any]:
         **abstention_metrics([s.answerable for s in scores], [s.abstained for s in scores]),
         **_common(scores),
         **shape_summary(scores),
+        **status_summary(scores),
+        "risk_coverage": risk_coverage(scores),
     }
     summary["subsets"] = {"answerable": _common(answerable), "unanswerable": _common(unanswerable)}
     return summary

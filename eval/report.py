@@ -29,6 +29,14 @@ SUMMARY_ROWS: list[tuple[str, str]] = [
     ("list_completeness", "list completeness"),
     ("summary_coverage", "summary coverage (>= min_facts)"),
     ("reason_accuracy", "reason accuracy (facts in 1st unit)"),
+    ("stated_precision", "stated precision (answered: right in the lead)"),
+    ("stated_coverage", "coverage (answerable: answered)"),
+    ("shown_recall", "shown recall (facts in the first 3 units)"),
+    ("unanswerable_answered", "unanswerable answered"),
+    ("answerable_not_covered", "answerable not covered"),
+    ("far_off_not_covered", "far-off questions not covered"),
+    ("comparisons_both_right", "comparisons, both sides right"),
+    ("multipart_both_right", "two-part questions, both parts right"),
     ("headings_quoted", "headings quoted"),
     ("near_topic_refusal", "near-topic questions refused"),
     ("follow_up_accuracy", "follow-up accuracy"),
@@ -44,7 +52,9 @@ CHART_METRICS = ["hit_at_k", "hit_at_1", "mrr", "fact_coverage", "partial_covera
                  "citation_recall", "abstention_precision", "abstention_recall", "false_abstention_rate", "pass_rate"]
 SHAPE_RATES = {"lead_accuracy", "list_completeness", "summary_coverage", "reason_accuracy", "near_topic_refusal",
                "follow_up_accuracy", "topic_shifts_rewritten", "kind_agreement"}
-RATES = set(CHART_METRICS) | {"abstention_rate"} | SHAPE_RATES
+STATUS_RATES = {"stated_precision", "stated_coverage", "shown_recall", "unanswerable_answered",
+                "answerable_not_covered", "far_off_not_covered", "comparisons_both_right", "multipart_both_right"}
+RATES = set(CHART_METRICS) | {"abstention_rate"} | SHAPE_RATES | STATUS_RATES
 
 
 def fmt(key: str, value: Any, summary: dict[str, Any] | None = None) -> str:
@@ -169,6 +179,15 @@ def markdown_report(results: dict[str, Any], charts: dict[str, Path]) -> str:
                      for sub in ("answerable", "unanswerable"))] for key in SUBSET_ROWS],
         ),
         "",
+        "### By kind (answerable items)",
+        "",
+        _md_table(
+            ["pipeline", "kind", "items", "answered", "uncertain", "not covered", "stated precision", "shown recall"],
+            [[n, kind, row["items"], row["answered"], row["uncertain"], row["not_covered"],
+              fmt("stated_precision", row["stated_precision"]), fmt("shown_recall", row["shown_recall"])]
+             for n in names for kind, row in summaries[n].get("by_kind", {}).items()],
+        ),
+        "",
     ]
     if results.get("comparison"):
         parts += [f"## Compared with `{results.get('compared_to')}`", ""]
@@ -253,4 +272,26 @@ def write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     ax.legend(fontsize=8)
     charts["latency"] = out_dir / "latency.png"
     fig.savefig(charts["latency"], dpi=110)
+
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for i, (name, p) in enumerate(pipelines.items()):
+        curve = p["summary"].get("risk_coverage") or []
+        if curve:
+            ax.plot([c["coverage"] for c in curve], [c["precision"] for c in curve], label=name,
+                    color=colors[i % len(colors)], linewidth=1.6)
+        stated = p["summary"].get("stated_precision"), p["summary"].get("stated_coverage")
+        if None not in stated:
+            ax.scatter([stated[1]], [stated[0]], color=colors[i % len(colors)], zorder=3,
+                       label=f"{name}: what it states as answered")
+    ax.axhline(0.9, color="#888", linestyle=":", linewidth=1, label="precision target 0.90")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("coverage: answerable questions stated as answered, most confident first")
+    ax.set_ylabel("precision of what is answered")
+    ax.set_title("Risk and coverage: answering fewer, more surely")
+    ax.legend(fontsize=8, loc="lower left")
+    charts["risk_coverage"] = out_dir / "risk_coverage.png"
+    fig.savefig(charts["risk_coverage"], dpi=110)
     return charts
