@@ -1,9 +1,11 @@
 """``Assistant``: where a question becomes a cited answer. The UI, the CLI and the evaluation call it.
 
-    question + history -> question kind (factoid / list / summary / reason) -> retrieval query
-    (conversation) -> hybrid retrieval -> sentence evidence -> abstain?
-        yes: "The documents don't cover this." + closest passages
-        no:  answerer, shaped by the kind (extractive by default, or an LLM whose output is checked)
+    question + history -> ``Question`` (read once: markup removed, language, kind, topic, names,
+    terms, asks or sides, follow-up resolution) -> vectors -> hybrid retrieval -> sentence evidence
+    -> status: not covered ("The documents don't cover this." + what is missing + closest passages),
+       uncertain ("No passage answers this directly. Closest:" + the 3 best units), or answered
+       (the answerer, shaped by the kind: extractive by default, or an LLM whose output is checked).
+A question of two asks is answered ask by ask, a comparison side by side, each under its label.
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import ANSWERED, NOT_COVERED, NOT_COVERED_STATUS, Answer
+from assistant.answer import ANSWERED, NOT_COVERED, NOT_COVERED_STATUS, UNCERTAIN, Answer
 from assistant.answering.abstention import AbstentionPolicy, focus_of, support_signals, why_not
 from assistant.answering.base import Answerer, Draft
+from assistant.answering.compose import CLOSEST, Section, combine, not_covered_text, status_of
 from assistant.answering.evidence import EvidenceScorer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.units import UnitBuilder
 from assistant.components import Components, build
-from assistant.reading.follow_up import names, retrieval_query
-from assistant.reading.kind import classify
-from assistant.reading.text import stem, words
+from assistant.reading.language import name as language_name
+from assistant.reading.question import Question, Vectors, read
+from assistant.reading.text import words
 from assistant.search.documents import DocumentCards
 from assistant.search.keyword_index import KeywordIndex
 from assistant.search.retrieval import Retrieval, Retriever
@@ -69,10 +72,13 @@ class Assistant:
             self.store, components.embedder, self.keyword_index, k=self.settings.k, sentence_index=self.sentence_index
         )
         self.evidence = EvidenceScorer(self.sentence_index, self.keyword_index)
-        self.abstention = AbstentionPolicy(self.settings.abstain_threshold)
+        self.abstention = AbstentionPolicy(
+            self.settings.abstain_threshold, answer_threshold=self.settings.answer_threshold
+        )
         self.documents = DocumentCards(components.embedder, self.keyword_index)
         self.units = UnitBuilder(self.sentence_index, self.keyword_index, self.settings.max_list_items)
         self.answerer = answerer or make_answerer(self.settings, backend, self.units)
+        self.candidates = ExtractiveAnswerer(units=self.units)  # an uncertain answer's closest units, offline
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, backend: str | None = None) -> Assistant:
@@ -82,26 +88,40 @@ class Assistant:
     def backend(self) -> str:
         return self.answerer.name
 
-    def _document_asked_about(self, asked: str, retrieval: Retrieval) -> str | None:
+    def _document_asked_about(self, q: Question, retrieval: Retrieval) -> str | None:
         """"What happened when the panel met for the first time?", "Who wrote the WACC article?": the
         one document the question is about, read through, when one clearly is (``DocumentCards``)."""
         self.sentence_index.prefetch(retrieval.passages)
         best: dict[str, float] = {}
-        for s in self.evidence.score(asked, retrieval.query_vector, retrieval.passages):
+        for s in self.evidence.score(q.asked, retrieval.query_vector, retrieval.passages):
             best.setdefault(s.passage.doc_id, s.score)
-        return self.documents.about(asked, retrieval.query_vector, retrieval.passages, best)
+        return self.documents.about(q.asked, retrieval.query_vector, retrieval.passages, best)
 
-    def _asked_vector(self, asked: str, own_names: list[str], vector: np.ndarray) -> np.ndarray:
-        """The question's vector blended with that of its words other than names (one more embedding,
-        only when the question names someone). Sentence similarity is linear in it, so this ranks by
-        the blend of both similarities."""
-        bare = asked
-        for name in own_names:
+    def _embed(self, text: str) -> np.ndarray:
+        return np.asarray(self.retriever.embedder.embed_query(text), dtype=np.float32)
+
+    def _vectors(self, q: Question) -> Question:
+        """The question with its vectors. Sentences are ranked by the question's own words (a follow-up's
+        context counts apart), blended with those words without the names when it names someone (one
+        more embedding): sentence similarity is linear in it, so this ranks by both similarities."""
+        query = self._embed(q.query)
+        own = query if not q.is_follow_up else self._embed(q.asked)
+        bare = q.asked
+        for name in q.names:
             bare = bare.replace(name, " ")
-        if not own_names or not words(bare):
-            return vector
-        without = np.asarray(self.retriever.embedder.embed_query(bare), dtype=np.float32)
-        return (1 - ASK_WEIGHT) * vector + ASK_WEIGHT * without
+        asked = own
+        if q.names and words(bare):
+            asked = (1 - ASK_WEIGHT) * own + ASK_WEIGHT * self._embed(bare)
+        return q.with_vectors(Vectors(query=query, asked=asked))
+
+    def _foreign(self, q: Question) -> str:
+        """The line for a question in a language no indexed passage is in; empty otherwise."""
+        if q.language is None or self.store.has_language(q.language) is not False:
+            return ""
+        held = self.store.languages()
+        documents = " and ".join(language_name(c) for c in held) if held else "another language"
+        return (f"The question is in {language_name(q.language)}; the documents are in {documents}. "
+                f"Ask in {language_name(held[0]) if held else 'their language'} to search them.")
 
     def ask(
         self, question: str, history: Sequence[Any] | None = None, k: int | None = None,
@@ -120,68 +140,139 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Text pieces as the answer is produced, then the final ``Answer``."""
         started = time.perf_counter()
-        question = question.strip()
-        form = classify(question)
-        asked = form.topic or question  # "Summarize X" searches and scores on X
-        query = retrieval_query(asked, history)
+        q = read(question, history)
+        foreign = self._foreign(q) if q.text else ""
+        if foreign:
+            answer = Answer(question=q.text, text=not_covered_text(foreign), abstained=True, citations=[],
+                            passages=[], query=q.query, backend=self.backend, kind=q.kind,
+                            abstention_reason=foreign)
+            yield answer.text
+        elif q.sides or q.asks:
+            answer = yield from self._in_parts(q, k, doc_ids)
+        else:
+            answer = yield from self._one(q, k, doc_ids)
+        answer.question = q.text or question.strip()
+        answer.timings["total"] = time.perf_counter() - started
+        yield answer
+
+    def _in_parts(self, q: Question, k: int | None, doc_ids: list[str] | None) -> Iterator[str | Answer]:
+        """Each ask (or side) answered on its own, under its label; a comparison's sides with the date
+        of the document each is answered from, and "which came first" from those dates."""
+        parts = q.sides or q.asks
+        sections: list[Section] = []
+        for label, part in zip(q.labels, parts, strict=True):
+            scope = doc_ids
+            if q.sides:  # a side names a document, event or person: read that document when one leads
+                scope = self._side_scope(part, k, doc_ids)
+            answer = yield from self._one(part, k, scope, streaming=False)
+            sections.append(Section(label, answer, _dated(answer) if q.sides else ""))
+        text, citations, passages = combine(sections)
+        if q.which_first:
+            text = f"{_which_first(sections)}\n\n{text}"
+        answers = [s.answer for s in sections]
+        status = status_of(answers)
+        yield text
+        confidences = [a.confidence for a in answers if a.confidence is not None]
+        return Answer(
+            question=q.text, text=text if status != NOT_COVERED_STATUS else not_covered_text(
+                " ".join(a.abstention_reason for a in answers if a.abstention_reason)),
+            abstained=status == NOT_COVERED_STATUS, citations=citations if status != NOT_COVERED_STATUS else [],
+            passages=passages, query=" | ".join(a.query for a in answers), backend=self.backend,
+            confidence=min(confidences) if confidences else None, kind=q.kind, status=status,
+            timings={f"{n}.{key}": v for n, a in enumerate(answers, 1) for key, v in a.timings.items()},
+            notes=[note for a in answers for note in a.notes],
+        )
+
+    def _side_scope(self, side: Question, k: int | None, doc_ids: list[str] | None) -> list[str] | None:
+        side = self._vectors(side)
+        retrieval = self.retriever.retrieve(side.query, k=k, doc_ids=doc_ids, vector=side.vectors.query)
+        named = self._document_asked_about(side, retrieval)
+        return [named] if named else doc_ids
+
+    def _one(
+        self, q: Question, k: int | None, doc_ids: list[str] | None, streaming: bool = True
+    ) -> Iterator[str | Answer]:
+        """One ask: search, evidence, the status, and the answerer."""
+        q = self._vectors(q)
+        form = q.form
         if form.kind == "summary":
             k = max(k or self.settings.k, SUMMARY_K)
-        retrieval = self.retriever.retrieve(query, k=k, doc_ids=doc_ids)
+        retrieval = self.retriever.retrieve(q.query, k=k, doc_ids=doc_ids, vector=q.vectors.query)
         # "what happened at the first meeting", "who wrote the WACC article": one document, read through
         about_one = form.kind == "summary" or form.expected_type == "author"
-        named = self._document_asked_about(asked, retrieval) if about_one else None
+        named = self._document_asked_about(q, retrieval) if about_one else None
         if named:  # an author's byline may be any of the document's passages: read more of them
             reach = max(k or self.settings.k, BYLINE_K) if form.expected_type == "author" else k
-            retrieval = self.retriever.retrieve(query, k=reach, doc_ids=[named])
+            retrieval = self.retriever.retrieve(q.query, k=reach, doc_ids=[named], vector=q.vectors.query)
         timings = dict(retrieval.timings)
 
         t0 = time.perf_counter()
         self.sentence_index.prefetch(retrieval.passages)  # one read for all the passages' sentences
-        own_names = names(asked)
-        anchors = frozenset(stem(w) for n in own_names for w in words(n))
-        if query == asked:
-            scored = self.evidence.score(
-                asked, self._asked_vector(asked, own_names, retrieval.query_vector), retrieval.passages,
-                expected_type=form.expected_type, anchors=anchors,
-            )
-        else:  # a follow-up: rank sentences by the question itself, with the earlier turn as context
-            own_vector = np.asarray(self.retriever.embedder.embed_query(asked), dtype=np.float32)
-            scored = self.evidence.score(
-                asked, self._asked_vector(asked, own_names, own_vector), retrieval.passages, context=query,
-                context_vector=retrieval.query_vector, expected_type=form.expected_type, anchors=anchors,
-            )
-        focus = focus_of(query, self.keyword_index, names(query), asked)
-        signals = support_signals(query, retrieval, scored, self.keyword_index, focus, form.expected_type)
+        scored = self.evidence.score_question(q, retrieval)
+        focus = focus_of(q, self.keyword_index)
+        signals = support_signals(q, retrieval, scored, self.keyword_index, focus)
         confidence = self.abstention.confidence(signals)
         timings["evidence"] = time.perf_counter() - t0
 
         answer = Answer(
-            question=question, text="", abstained=False, citations=[], passages=retrieval.passages,
-            timings=timings, query=query, backend=self.backend, confidence=round(confidence, 4),
+            question=q.text, text="", abstained=False, citations=[], passages=retrieval.passages,
+            timings=timings, query=q.query, backend=self.backend, confidence=round(confidence, 4),
             signals={name: round(value, 4) for name, value in signals.as_dict().items()}, kind=form.kind,
         )
         unnamed = form.expected_type == "author" and not any(s.typed for s in scored)
-        if not question or not retrieval.passages or unnamed or not self.abstention.answers(signals, confidence, focus):
+        if not q.text or not retrieval.passages or unnamed or not self.abstention.answers(signals, confidence, focus):
             answer.abstained = True
             answer.abstention_reason = NO_BYLINE if unnamed else why_not(focus, signals, form.expected_type)
-            answer.text = f"{NOT_COVERED} {answer.abstention_reason}".strip()
-            yield answer.text
+            answer.text = not_covered_text(answer.abstention_reason)
+            answer.status = NOT_COVERED_STATUS
+            if streaming:
+                yield answer.text
+            return answer
+        t0 = time.perf_counter()
+        if not self.abstention.states(confidence):
+            draft = self.candidates.answer(q.text, retrieval.passages, scored, kind="candidates")
+            draft.text = f"{CLOSEST}\n\n{draft.text}"
+            answer.status = UNCERTAIN
+            if streaming:
+                yield draft.text
         else:
-            t0 = time.perf_counter()
             draft = None
-            for piece in self.answerer.stream(question, retrieval.passages, scored, kind=form.kind):
+            for piece in self.answerer.stream(q.text, retrieval.passages, scored, kind=form.kind):
                 if isinstance(piece, Draft):
                     draft = piece
-                else:
+                elif streaming:
                     yield piece
             assert draft is not None
-            timings["answer"] = time.perf_counter() - t0
-            answer.text, answer.citations, answer.notes = draft.text, draft.citations, draft.notes
-            given = {p.id for p in answer.passages}
-            answer.passages = answer.passages + [p for p in draft.passages if p.id not in given]
-            answer.abstained = draft.abstained
-            if draft.abstained:
-                answer.text = NOT_COVERED
-        answer.status = NOT_COVERED_STATUS if answer.abstained else ANSWERED
-        timings["total"] = time.perf_counter() - started
-        yield answer
+            answer.status = ANSWERED
+        timings["answer"] = time.perf_counter() - t0
+        answer.text, answer.citations, answer.notes = draft.text, draft.citations, draft.notes
+        given = {p.id for p in answer.passages}
+        answer.passages = answer.passages + [p for p in draft.passages if p.id not in given]
+        if draft.abstained:
+            answer.abstained, answer.text, answer.status = True, NOT_COVERED, NOT_COVERED_STATUS
+        return answer
+
+
+def _dated(answer: Answer) -> str:
+    """The document a side is answered from, with its date: "First meeting press release, 2018-09"."""
+    if not answer.citations:
+        return ""
+    first = answer.citations[0]
+    passage = next((p for p in answer.passages if p.id == first.passage_id), None)
+    date = str(passage.metadata.get("date", "")) if passage else ""
+    return f"{first.title}, {date}" if date else first.title
+
+
+def _which_first(sections: list[Section]) -> str:
+    """"Which came first": from the dates of the documents each side is answered from, or saying so."""
+    dated = []
+    for section in sections:
+        a = section.answer
+        passage = next((p for p in a.passages if a.citations and p.id == a.citations[0].passage_id), None)
+        date = str(passage.metadata.get("date", "")) if passage else ""
+        dated.append((date, section.label))
+    if not all(d for d, _ in dated) or len({d for d, _ in dated}) < len(dated):
+        return "The documents' dates don't settle which came first; what each says is below."
+    ordered = sorted(dated)
+    return (f"{ordered[0][1]} came first ({ordered[0][0]}), then {ordered[1][1]} ({ordered[1][0]}), "
+            "by the dates of the documents quoted below.")

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         0.397, ge=0.0, le=1.0,
         description="Below this answerability probability the answer is 'not in the documents' (calibrated).",
     )
+    answer_threshold: float = Field(
+        0.397, ge=0.0, le=1.0,
+        description="Below this (and above abstain_threshold) the answer is 'uncertain': the closest units as "
+        "candidates, not stated as the answer (calibrated).",
+    )
     llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint.")
     llm_model: str = Field("local", description="Model name sent to the endpoint.")
     llm_api_key: SecretStr = Field(SecretStr("none"))

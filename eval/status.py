@@ -5,9 +5,9 @@
   summary ``min_facts`` groups, a two-part question or comparison every part) / ``answered`` items,
   unanswerable ones included (they are never right);
 - *coverage*: answerable items ``answered`` / answerable items;
-- *shown recall*: answerable items whose facts are all in what is shown first (the first 3 units of a
-  factoid, yes/no or reason answer, the whole of a list, summary, multipart or comparison), whether
-  ``answered`` or ``uncertain``;
+- *shown recall*: answerable items right in what is shown first (every fact group within the first 3
+  units of a factoid, yes/no or reason answer; a list, summary, multipart or comparison by its own
+  criterion, read whole), whether ``answered`` or ``uncertain``;
 - *unanswerable answered*, *answerable not covered*, *far-off not covered*;
 - *both parts right*: multipart and comparison items with every part's facts in the answer;
 - a *risk-coverage* curve: ``answered`` and ``uncertain`` items ordered by confidence; at each cut, the
@@ -26,8 +26,6 @@ from eval.shape import first_sentence, found, plain, strip_layout
 
 #: How many units a reader takes in before deciding the answer is not there.
 SHOWN_UNITS = 3
-#: Kinds whose whole answer is what is shown (a structured answer is read whole).
-WHOLE_ANSWER_KINDS = ("list", "summary", "multipart", "comparison")
 #: Share of a list's items that make a list answer right.
 LIST_RIGHT = 0.5
 
@@ -40,9 +38,12 @@ def _units(text: str, n: int) -> str:
     return " ".join(p.text for p in pieces[:n])
 
 
-def _right(question: Question, answer: Answer) -> bool:
+def _right(question: Question, answer: Answer, shown: bool = False) -> bool:
+    """The kind's criterion on the lead, or (``shown``) on what is shown first: the first units."""
     text = answer.text
     kind = question.kind or "factoid"
+    if kind in ("factoid", "yesno", "reason") and shown:
+        return all(found(question.facts, _units(text, SHOWN_UNITS)))
     if kind in ("factoid", "yesno"):
         lead = first_sentence(_units(text, 1)) if answer.status == UNCERTAIN else first_sentence(text)
         return all(found(question.facts, lead))
@@ -69,8 +70,7 @@ def status_scores(question: Question, answer: Answer) -> dict[str, Any]:
         out["parts_ok"] = [False] * len(question.parts)
         return out
     out["right"] = _right(question, answer)
-    shown = plain(answer.text) if question.kind in WHOLE_ANSWER_KINDS else _units(answer.text, SHOWN_UNITS)
-    out["shown_ok"] = all(found(question.facts, shown))
+    out["shown_ok"] = _right(question, answer, shown=True)
     out["parts_ok"] = [all(found(part.facts, plain(answer.text))) for part in question.parts]
     return out
 

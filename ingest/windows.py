@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.reading.language import detect
 from assistant.reading.sentences import sentence_spans
 from assistant.reading.structure import annotate
 from assistant.search.snapshot import release_free_memory
@@ -150,6 +151,7 @@ class VersionWriter:
             "content_hash": chunk.content_hash, "doc_hash": mark.content_hash, "tokens": chunk.tokens,
             "kind": header.metadata.get("kind", ""), "date": header.metadata.get("date", ""),
             "publisher": header.metadata.get("publisher", ""),
+            "language": detect(chunk.text)[0] or "",  # a question in a language no passage is in is told so
         }
         if chunk.page is not None:
             meta["page"] = chunk.page

@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from assistant.answering.evidence import ScoredSentence
 from assistant.answering.value_types import names_someone, without_titles
 from assistant.reading.follow_up import ORDINALS
-from assistant.reading.follow_up import names as names_in
+from assistant.reading.question import Question
 from assistant.reading.text import STOPWORDS, VARIANT_PREFIX, query_terms, stem, words
 from assistant.search.keyword_index import KeywordIndex
 from assistant.search.retrieval import Retrieval
@@ -106,12 +106,13 @@ def missing_topic(question: str, unknown: list[str]) -> list[str]:
     ]
 
 
-def focus_of(question: str, keyword: KeywordIndex, names: list[str], own_question: str | None = None) -> Focus:
-    """``own_question`` is the question itself when ``question`` is a follow-up's rewritten search: the names
-    the earlier turn lent are context, not something the answer must hold.
+def focus_of(q: Question, keyword: KeywordIndex) -> Focus:
+    """The focus of the question's search (its query): for a follow-up that holds the earlier turn's
+    names, but the names the answer must hold are the question's own.
 
     Focus terms are the names and the rarest words the corpus knows; words it never uses (a paraphrase,
     or a topic it lacks) are listed apart: holding them together cannot be asked of any passage."""
+    question, names = q.query, list(q.query_names)
     name_terms = {stem(w) for n in names for w in words(n)}
     asked = query_terms(question)
     surface = {stem(w): w for w in reversed(words(question))}
@@ -121,8 +122,8 @@ def focus_of(question: str, keyword: KeywordIndex, names: list[str], own_questio
     )[:FOCUS_RARE]
     focus = {t: keyword.idf(t) for t in asked if (t in name_terms or t in rare) and t not in unknown}
     unknown_words = [surface.get(t, t) for t in unknown]
-    own = own_question or question
-    own_names = [without_titles(n) for n in names_in(own) if names_someone(n)]
+    own = q.asked
+    own_names = [without_titles(n) for n in q.names if names_someone(n)]
     return Focus(
         focus, names, unknown_words, missing_topic(question, unknown_words), topic_slot(own, keyword), own_names
     )
@@ -136,9 +137,10 @@ def known(term: str, keyword: KeywordIndex) -> bool:
 
 
 def support_signals(
-    question: str, retrieval: Retrieval, scored: list[ScoredSentence], keyword: KeywordIndex,
-    focus: Focus | None = None, expected_type: str | None = None,
+    q: Question, retrieval: Retrieval, scored: list[ScoredSentence], keyword: KeywordIndex,
+    focus: Focus | None = None,
 ) -> SupportSignals:
+    question, expected_type = q.query, q.expected_type
     best = max(scored, key=lambda s: s.similarity + s.coverage, default=None)
     weights = {t: keyword.idf(t) for t in query_terms(question)}
     total = sum(weights.values())
@@ -241,8 +243,12 @@ def confidence(signals: SupportSignals, weights: dict[str, float] | None = None,
 
 
 class AbstentionPolicy:
-    def __init__(self, threshold: float, weights: dict[str, float] | None = None, bias: float = BIAS) -> None:
+    def __init__(
+        self, threshold: float, weights: dict[str, float] | None = None, bias: float = BIAS,
+        answer_threshold: float | None = None,
+    ) -> None:
         self.threshold = threshold
+        self.answer_threshold = threshold if answer_threshold is None else max(threshold, answer_threshold)
         self.weights = weights or WEIGHTS
         self.bias = bias
 
@@ -252,3 +258,7 @@ class AbstentionPolicy:
     def answers(self, signals: SupportSignals, confidence: float, focus: Focus | None = None) -> bool:
         """Confident enough, and not asked about a topic the documents never name."""
         return confidence >= self.threshold and not (focus and focus.missing_topic)
+
+    def states(self, confidence: float) -> bool:
+        """Sure enough to state the best unit as the answer; below, the closest units are candidates."""
+        return confidence >= self.answer_threshold

@@ -15,8 +15,10 @@ import numpy as np
 
 from assistant.answer import Passage
 from assistant.answering.value_types import holds_value
+from assistant.reading.question import Question
 from assistant.reading.text import query_terms, terms, words
 from assistant.search.keyword_index import KeywordIndex
+from assistant.search.retrieval import Retrieval
 from assistant.search.sentence_index import SentenceIndex, SentenceRow
 
 SIMILARITY_WEIGHT = 1.0
@@ -98,6 +100,14 @@ class EvidenceScorer:
         weights = {t: CONTEXT_WEIGHT * self.keyword.idf(t) for t in query_terms(context)}
         weights.update({t: self.keyword.idf(t) for t in query_terms(question)})
         return weights
+
+    def score_question(self, q: Question, retrieval: Retrieval) -> list[ScoredSentence]:
+        """Every sentence of the retrieved passages scored against the question as read: by its own
+        words, with a follow-up's earlier turn (its query) as the lesser context."""
+        assert q.vectors is not None, "the question's vectors are computed before its evidence"
+        context, context_vector = (q.query, q.vectors.query) if q.is_follow_up else ("", None)
+        return self.score(q.asked, q.vectors.asked, retrieval.passages, context=context,
+                          context_vector=context_vector, expected_type=q.expected_type, anchors=q.anchors)
 
     def score(
         self, question: str, query_vector: np.ndarray, passages: list[Passage],

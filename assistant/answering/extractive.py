@@ -33,6 +33,7 @@ SAME_TERMS = 0.8  # share of terms above which two sentences say the same thing
 MMR_LAMBDA = 0.7  # summary: relevance against novelty
 SECTION_PENALTY = 0.15  # summary: a second unit from an already quoted section counts as less new
 SUMMARY_DOC_MARGIN = 0.1  # a summary draws on documents whose best sentence is this close to the best one
+CANDIDATES = 3  # units shown when no passage answers directly
 ANNOUNCES_WORDS = 8  # a sentence this short that ends its paragraph ("... are summarized below.") says nothing
 
 
@@ -55,6 +56,8 @@ class ExtractiveAnswerer:
         if not candidates:
             return Draft("", [], abstained=True)
         asked = set(query_terms(question))
+        if kind == "candidates":
+            return compose_candidates(self._candidates(candidates, CANDIDATES))
         if kind == "list":
             listed = self._list(candidates)
             if listed:
@@ -104,6 +107,19 @@ class ExtractiveAnswerer:
                 else:
                     chosen.append(unit)
                 covered |= cand.terms
+        return chosen
+
+    def _candidates(self, scored: list[ScoredSentence], n: int) -> list[Unit]:
+        """The ``n`` best distinct units, whatever their margin: shown as candidates, not as the answer."""
+        chosen: list[Unit] = []
+        for cand in scored:
+            if len(chosen) >= n:
+                break
+            if any(_same(cand, u.anchor) or _inside(cand, u) for u in chosen):
+                continue
+            unit = self._unit(cand)
+            if unit and unit.quotes and not any(_quoted_in(u, unit) or _quoted_in(unit, u) for u in chosen):
+                chosen.append(unit)
         return chosen
 
     def _list(self, scored: list[ScoredSentence]) -> Unit | None:
@@ -217,6 +233,12 @@ def compose(units: list[Unit]) -> Draft:
     cites = _Citations()
     text = " ".join(cites.cite(u.quotes) for u in units)
     return cites.draft(text)
+
+
+def compose_candidates(units: list[Unit]) -> Draft:
+    """Candidates as a Markdown list, each cited: the reader weighs them, nothing is stated."""
+    cites = _Citations()
+    return cites.draft("\n".join(f"- {cites.cite(u.quotes)}" for u in units))
 
 
 def compose_list(unit: Unit) -> Draft:

@@ -55,11 +55,15 @@ class Retriever:
         self.k = k
         self.fetch_k = fetch_k
 
-    def retrieve(self, query: str, k: int | None = None, doc_ids: list[str] | None = None) -> Retrieval:
+    def retrieve(
+        self, query: str, k: int | None = None, doc_ids: list[str] | None = None, vector: np.ndarray | None = None
+    ) -> Retrieval:
+        """``vector``: the query's embedding when the caller has it already (a ``Question``'s vectors)."""
         k = k or self.k
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        if vector is None:
+            vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
         timings["embed"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -127,3 +127,16 @@ class SentenceReads:
         position = {i: n for n, i in enumerate(got["ids"])}
         found = np.asarray(got["embeddings"], dtype=np.float32)
         return found[[position[i] for i in ids]]
+
+    def has_language(self, code: str) -> bool | None:
+        """Whether a stored passage is in the language ``code`` (ISO 639-1); None when no passage records
+        a language (an index built before ingestion detected them: nothing can be told)."""
+        if self.passages.get(where={"language": code}, limit=1, include=[])["ids"]:
+            return True
+        return False if self.languages() else None
+
+    def languages(self) -> list[str]:
+        """The languages stored passages are in, of those ingestion tells apart."""
+        from assistant.reading.language import LANGUAGES
+
+        return [c for c in LANGUAGES if self.passages.get(where={"language": c}, limit=1, include=[])["ids"]]
