@@ -77,6 +77,7 @@ class Answer:
     kind: str = "factoid"  # the answer shape the question asked for: factoid / list / summary / reason
     abstention_reason: str = ""  # for an abstention: which part of the question the documents don't cover
     status: str = ""  # one of STATUSES; left empty, it follows ``abstained``
+    why: str = ""  # one line saying why the answer has its status (the UI shows it beside the badge)
 
     def __post_init__(self) -> None:
         if not self.status:

@@ -152,6 +152,7 @@ class Assistant:
         else:
             answer = yield from self._one(q, k, doc_ids)
         answer.question = q.text or question.strip()
+        answer.why = answer.why or why(answer)
         answer.timings["total"] = time.perf_counter() - started
         yield answer
 
@@ -181,6 +182,7 @@ class Assistant:
             confidence=min(confidences) if confidences else None, kind=q.kind, status=status,
             timings={f"{n}.{key}": v for n, a in enumerate(answers, 1) for key, v in a.timings.items()},
             notes=[note for a in answers for note in a.notes],
+            why=_parts_why(q, answers),
         )
 
     def _side_scope(self, side: Question, k: int | None, doc_ids: list[str] | None) -> list[str] | None:
@@ -251,6 +253,31 @@ class Assistant:
         if draft.abstained:
             answer.abstained, answer.text, answer.status = True, NOT_COVERED, NOT_COVERED_STATUS
         return answer
+
+
+def why(answer: Answer) -> str:
+    """The one line beside an answer's status badge."""
+    if answer.status == ANSWERED:
+        sure = f" (estimated {answer.confidence:.0%} that the documents answer it)" if answer.confidence else ""
+        return f"The first quote is the passage sentence that answers best{sure}."
+    if answer.status == UNCERTAIN:
+        return "No passage clearly answers this: the closest quotes are shown for you to judge."
+    return answer.abstention_reason or "No passage comes close enough to the question."
+
+
+def _parts_why(q: Question, answers: list[Answer]) -> str:
+    told = sum(a.status == ANSWERED for a in answers)
+    what = "sides" if q.sides else "parts"
+    if told == len(answers):
+        return f"Each of the {len(answers)} {what} is answered from its own passages."
+    missing = sum(a.status == NOT_COVERED_STATUS for a in answers)
+    unsure = len(answers) - told - missing
+    pieces = [f"{told} of {len(answers)} {what} answered"]
+    if unsure:
+        pieces.append(f"{unsure} only by the closest passages")
+    if missing:
+        pieces.append(f"{missing} not in the documents")
+    return ", ".join(pieces) + "."
 
 
 def _dated(answer: Answer) -> str:

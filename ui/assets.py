@@ -37,6 +37,18 @@ a.cite-link:hover, a.cite-link:focus { background: #93c5fd; }
   font-weight: 700; color: #b45309; text-transform: uppercase; letter-spacing: 0.03em; font-size: 0.85em;
 }
 .answer.stopped { border-left: 4px solid #9ca3af; padding-left: 0.7em; }
+.answer.uncertain {
+  border-left: 4px solid #6b7280; background: rgba(107, 114, 128, 0.08); padding: 0.5em 0.8em; border-radius: 4px;
+}
+.status-line { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.2em 0.5em; margin-bottom: 0.35em; }
+.status-badge {
+  display: inline-block; font-size: 0.75em; font-weight: 700; text-transform: uppercase; letter-spacing: 0.03em;
+  border-radius: 999px; padding: 0.05em 0.6em; border: 1px solid;
+}
+.status-answered { color: #065f46; background: #d1fae5; border-color: #6ee7b7; }
+.status-uncertain { color: #374151; background: #f3f4f6; border-color: #9ca3af; }
+.status-not_covered { color: #92400e; background: #fef3c7; border-color: #fcd34d; }
+.status-why { font-size: 0.82em; color: var(--body-text-color-subdued); }
 .stopped-title { color: #4b5563; }
 .abstain-hint { font-size: 0.85em; margin-top: 0.3em; color: var(--body-text-color-subdued); }
 .chat-busy { font-size: 0.85em; color: #1e3a8a; background: #eff6ff; border-radius: 6px; padding: 0.3em 0.6em; }

@@ -22,6 +22,17 @@ from ui.markdown import markdown_html
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 NOT_IN_DOCUMENTS = "Not in the documents"
+#: The badge of each answer status: answered, unsure (closest passages), not in the documents.
+STATUS_LABELS = {"answered": "Answered", "uncertain": "Unsure", "not_covered": NOT_IN_DOCUMENTS}
+
+
+def status_html(answer: Answer) -> str:
+    """The answer's status as a badge with its one-line why."""
+    status = answer.status
+    why = f'<span class="status-why">{escape(answer.why)}</span>' if answer.why else ""
+    badge = f'<span class="status-badge status-{escape(status)}" data-status="{escape(status)}">'
+    label = escape(STATUS_LABELS.get(status, status))
+    return f'<div class="status-line">{badge}{label}</span>{why}</div>'
 
 
 def link_markers(text_html: str, turn: int, numbers: set[int]) -> str:
@@ -80,12 +91,14 @@ def answer_html(turn: Turn | Answer, number: int) -> str:
             "<em>closest matches — not answers</em>.</div>" if answer.passages else ""
         )
         body = (
-            f'<div class="answer abstained"><div class="abstain-title">{NOT_IN_DOCUMENTS}</div>'
+            f'<div class="answer abstained">{status_html(answer)}'
             f'<div class="abstain-text">{markdown_html(answer.text)}</div>{closest}</div>'
         )
     else:
         numbers = {c.number for c in answer.citations}
-        body = f'<div class="answer">{link_markers(markdown_html(answer.text), number, numbers)}</div>'
+        css = "answer uncertain" if answer.status == "uncertain" else "answer"
+        body = (f'<div class="{css}">{status_html(answer)}'
+                f"{link_markers(markdown_html(answer.text), number, numbers)}</div>")
     kind = escape(str(getattr(answer, "kind", "") or ""))
     return f'<div class="turn" data-turn="{number}" data-kind="{kind}">{_chips(answer, turn)}{body}</div>'
 
@@ -145,6 +158,8 @@ def conversation_markdown(turns: Sequence[Turn | Answer], title: str = "Conversa
                     lines.append(f"{i}. {_md_text(p.title)}{page} — {snippet}")
                 lines.append("")
             continue
+        if answer.status == "uncertain":
+            lines += [f"_{STATUS_LABELS['uncertain']}: {_md_text(answer.why)}_", ""]
         lines += [_md_block(answer.text), "", "Sources:", ""]
         for c in answer.citations:
             page = f", p. {c.page}" if c.page else ""

@@ -67,6 +67,11 @@ class SupportSignals:
     typed: float = 1.0
     focus_unknown: float = 0.0
     topic_held: float = 1.0
+    # the sentence an answer would lead with: how it scores, by how much it leads, what it holds
+    lead_score: float = 0.0
+    lead_margin: float = 0.0
+    lead_coverage: float = 0.0
+    lead_typed: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -154,6 +159,10 @@ def support_signals(
         agreement=agreement,
         top_dense=retrieval.top_dense_similarity,
     )
+    if scored:
+        lead = scored[0]
+        signals.lead_score, signals.lead_coverage, signals.lead_typed = lead.score, lead.coverage, float(lead.typed)
+        signals.lead_margin = lead.score - scored[1].score if len(scored) > 1 else lead.score
     if focus and focus.terms:
         total_focus = sum(focus.terms.values()) or 1.0
         held = [(sum(w for t, w in focus.terms.items() if t in s.setting_terms) / total_focus, s) for s in scored]
