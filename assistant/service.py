@@ -214,12 +214,14 @@ class Assistant:
         focus = focus_of(q, self.keyword_index)
         signals = support_signals(q, retrieval, scored, self.keyword_index, focus)
         confidence = self.abstention.confidence(signals)
+        lead = self.abstention.lead_confidence(signals, form.kind)
         timings["evidence"] = time.perf_counter() - t0
 
         answer = Answer(
             question=q.text, text="", abstained=False, citations=[], passages=retrieval.passages,
             timings=timings, query=q.query, backend=self.backend, confidence=round(confidence, 4),
-            signals={name: round(value, 4) for name, value in signals.as_dict().items()}, kind=form.kind,
+            signals={**{name: round(value, 4) for name, value in signals.as_dict().items()},
+                     "lead_confidence": round(lead, 4)}, kind=form.kind,
         )
         unnamed = form.expected_type == "author" and not any(s.typed for s in scored)
         if not q.text or not retrieval.passages or unnamed or not self.abstention.answers(signals, confidence, focus):
@@ -231,7 +233,7 @@ class Assistant:
                 yield answer.text
             return answer
         t0 = time.perf_counter()
-        if not self.abstention.states(confidence):
+        if not self.abstention.states(lead):
             draft = self.candidates.answer(q.text, retrieval.passages, scored, kind="candidates")
             draft.text = f"{CLOSEST}\n\n{draft.text}"
             answer.status = UNCERTAIN

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         description="Below this answerability probability the answer is 'not in the documents' (calibrated).",
     )
     answer_threshold: float = Field(
-        0.397, ge=0.0, le=1.0,
+        0.70, ge=0.0, le=1.0,
         description="Below this (and above abstain_threshold) the answer is 'uncertain': the closest units as "
         "candidates, not stated as the answer (calibrated).",
     )

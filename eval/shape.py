@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from assistant.answer import Answer
+from assistant.answering.compose import CLOSEST
 from assistant.reading.sentences import sentence_spans
 from assistant.reading.structure import annotate
 from assistant.reading.text import words
@@ -37,8 +38,10 @@ def _fold(text: str) -> str:
 
 
 def strip_layout(text: str) -> str:
-    """Answer text without its Markdown layout (title lines, bullets, numbers); markers kept."""
-    return _LINE_DECOR.sub("", _TITLE_LINE.sub("", text))
+    """Answer text without its Markdown layout (title lines, bullets, numbers); markers kept. An uncertain
+    answer's opening line ("No passage answers this directly. Closest:") goes with its badge: the
+    candidates are what is read."""
+    return _LINE_DECOR.sub("", _TITLE_LINE.sub("", text.strip().removeprefix(CLOSEST)))
 
 
 def plain(text: str) -> str:

@@ -60,8 +60,9 @@ def _right(question: Question, answer: Answer, shown: bool = False) -> bool:
 
 def status_scores(question: Question, answer: Answer) -> dict[str, Any]:
     """The per-question fields of ``QuestionScore`` this module owns."""
+    sure = (answer.signals or {}).get("lead_confidence", answer.confidence)  # how sure it is of its lead
     out: dict[str, Any] = {"status": answer.status, "right": None, "shown_ok": None, "parts_ok": [],
-                           "confidence": answer.confidence}
+                           "confidence": sure}
     if not question.answerable:
         out["right"] = False
         return out

@@ -53,6 +53,17 @@ WEIGHTS = {"best_similarity": 2.233, "top_dense": 1.472, "typed": 0.995, "topic_
 BIAS = -3.613
 
 
+#: Logistic weights of the lead model (is the first sentence the answer?), by ``python -m eval.calibrate_status``.
+LEAD_WEIGHTS: dict[str, float] = {
+    "lead_score": 1.146, "lead_margin": 1.352, "lead_coverage": -0.884, "lead_typed": 0.334, "best_similarity": 1.015,
+    "top_dense": 0.91, "kind_list": -0.152, "kind_summary": 0.766, "kind_reason": 0.591,
+}
+LEAD_BIAS = -1.708
+#: No passage even loosely like the question (cosine similarity of the best one): its topic is one the
+#: documents never touch, whatever else the signals say.
+FAR_OFF = 0.2
+LEAD_KINDS = ("list", "summary", "reason")  # answer kinds with a weight of their own; factoid is the baseline
+
 FOCUS_RARE = 2  # rarest non-name terms of the question that join its names as focus terms
 
 
@@ -266,8 +277,17 @@ class AbstentionPolicy:
 
     def answers(self, signals: SupportSignals, confidence: float, focus: Focus | None = None) -> bool:
         """Confident enough, and not asked about a topic the documents never name."""
-        return confidence >= self.threshold and not (focus and focus.missing_topic)
+        far_off = signals.top_dense < FAR_OFF or signals.known_terms == 0
+        return confidence >= self.threshold and not far_off and not (focus and focus.missing_topic)
 
-    def states(self, confidence: float) -> bool:
+    def lead_confidence(self, signals: SupportSignals, kind: str) -> float:
+        """Estimated probability that the answer's first sentence is right (1 before the model is fitted)."""
+        if not LEAD_WEIGHTS:
+            return 1.0
+        values = {**signals.as_dict(), **{f"kind_{k}": float(kind == k) for k in LEAD_KINDS}}
+        z = LEAD_BIAS + sum(w * values.get(name, 0.0) for name, w in LEAD_WEIGHTS.items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def states(self, lead_confidence: float) -> bool:
         """Sure enough to state the best unit as the answer; below, the closest units are candidates."""
-        return confidence >= self.answer_threshold
+        return lead_confidence >= self.answer_threshold
