@@ -59,6 +59,7 @@ class Citation:
     passage: str  # the whole passage text
     sentence: str  # the supporting sentence, verbatim: passage[span[0]:span[1]]
     span: tuple[int, int]
+    speaker: str = ""  # whose words the sentence is, when the text attributes it
 
 
 @dataclass

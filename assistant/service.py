@@ -78,7 +78,7 @@ class Assistant:
         self.documents = DocumentCards(components.embedder, self.keyword_index)
         self.units = UnitBuilder(self.sentence_index, self.keyword_index, self.settings.max_list_items)
         self.answerer = answerer or make_answerer(self.settings, backend, self.units)
-        self.candidates = ExtractiveAnswerer(units=self.units)  # an uncertain answer's closest units, offline
+        self.candidates = make_answerer(self.settings, "extractive", self.units)  # an uncertain answer's, offline
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, backend: str | None = None) -> Assistant:
@@ -233,8 +233,11 @@ class Assistant:
                 yield answer.text
             return answer
         t0 = time.perf_counter()
-        if not self.abstention.states(lead):
-            draft = self.candidates.answer(q.text, retrieval.passages, scored, kind="candidates")
+        if not self.abstention.states(lead):  # candidates: the 3 best units, or the list or summary as shaped
+            shaped = form.kind in ("list", "summary")
+            draft = self.candidates.answer(
+                q.text, retrieval.passages, scored, kind=form.kind if shaped else "candidates"
+            )
             draft.text = f"{CLOSEST}\n\n{draft.text}"
             answer.status = UNCERTAIN
             if streaming:

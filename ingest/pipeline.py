@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
 #: unchanged (2: sentences carry their layout role, section and paragraph; 3: German abbreviations,
-#: ordinal dates and „…“ quotations split as sentences; 4: passages carry their language).
+#: ordinal dates and „…“ quotations split as sentences; 4: passages carry their language, sentences their speaker).
 INDEX_FORMAT = 4
 
 STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")

@@ -23,6 +23,7 @@ import numpy as np
 
 from assistant.reading.language import detect
 from assistant.reading.sentences import sentence_spans
+from assistant.reading.speakers import speakers
 from assistant.reading.structure import annotate
 from assistant.search.snapshot import release_free_memory
 from assistant.store.progress import PartialVersion, put_partial, stored_vectors
@@ -108,8 +109,10 @@ class VersionWriter:
         sentences = []
         for page in pages:
             spans = sentence_spans(page.text)
-            for (a, b), layout in zip(spans, annotate(page.text, spans), strict=True):
-                sentences.append((page.number, a, b, page.text[a:b], layout))
+            layouts = annotate(page.text, spans)
+            said_by = speakers([page.text[a:b] for a, b in spans], [layout["para"] for layout in layouts])
+            for (a, b), layout, speaker in zip(spans, layouts, said_by, strict=True):
+                sentences.append((page.number, a, b, page.text[a:b], {**layout, "speaker": speaker}))
         return chunks, sentences
 
     def _stored(self, ids: list[str], sentence_ids: list[str], texts: list[str]) -> dict[int, Any]:

@@ -32,6 +32,7 @@ TYPE_WEIGHT = 0.1  # a sentence holding a value of the type asked for ("how many
 #: sets read for diagnosis: lead accuracy 0.696 -> 0.783 (held-out 2), regression set unchanged; 0.1 gained
 #: half as much, 0.2 cost the regression set a "what did he call ..." answered by reported speech.
 QUOTE_WEIGHT = 0.15
+SPEAKER_WEIGHT = 0.15  # "what did X say": a sentence whose speaker is X, over one that merely names X
 AUTHOR_WEIGHT = 1.0  # ... a byline, for "who wrote ...": the one sentence that names the author, whatever it says
 
 
@@ -84,6 +85,11 @@ def _inside_quotation(rows: list[SentenceRow], i: int) -> bool:
     before = [r.text for r in rows[:i] if r.para == rows[i].para]
     text = " ".join(before)
     return text.count("“") > text.count("”")
+
+
+@lru_cache(maxsize=4096)
+def _speaker_terms(speaker: str) -> frozenset[str]:
+    return frozenset(terms(speaker))
 
 
 class EvidenceScorer:
@@ -155,10 +161,13 @@ class EvidenceScorer:
                 coverage = sum(w for t, w in weights.items() if t in held) / total_weight
                 echo = 1.0 - len(row_terms - asked) / len(row_terms) if row_terms else 1.0
                 start = row.char_start - passage.char_start
+                named_speaker = row.speaker[:1].isupper()
                 typed = bool(expected_type) and (
                     holds_value(row.text, expected_type, own_words)
                     or (expected_type == "quote" and _inside_quotation(in_order, i))
+                    or (expected_type == "person" and named_speaker)  # "who said ...": the speaker is the name
                 )
+                spoken = expected_type == "quote" and bool(anchors) and bool(anchors & _speaker_terms(row.speaker))
                 scored.append(
                     ScoredSentence(
                         passage=passage, passage_rank=rank, text=row.text,
@@ -167,7 +176,8 @@ class EvidenceScorer:
                         row=row, typed=typed, near_terms=near_terms(in_order, i),
                         score=SIMILARITY_WEIGHT * float(sim) + COVERAGE_WEIGHT * coverage
                         + SETTING_WEIGHT * (setting_coverage - coverage)
-                        + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo + type_weight * typed,
+                        + RANK_WEIGHT / (1 + rank) - ECHO_WEIGHT * echo + type_weight * typed
+                        + SPEAKER_WEIGHT * spoken,
                     )
                 )
         scored.sort(key=lambda s: -s.score)

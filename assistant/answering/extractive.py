@@ -215,17 +215,26 @@ class _Citations:
             self.citations.append(
                 Citation(
                     number=number, doc_id=p.doc_id, title=p.title, source=p.source, page=p.page,
-                    passage_id=p.id, passage=p.text, sentence=quote.text, span=quote.span,
+                    passage_id=p.id, passage=p.text, sentence=quote.text, span=quote.span, speaker=quote.speaker,
                 )
             )
         return f"[{self._numbers[key]}]"
 
     def cite(self, quotes: list[Quote]) -> str:
-        return " ".join(f"{q.text} {self.marker(q)}" for q in quotes)
+        return " ".join(f"{said_by(q)}{q.text} {self.marker(q)}" for q in quotes)
 
     def draft(self, text: str) -> Draft:
         """The draft, with every cited passage (some came from beyond the retrieved ones)."""
         return Draft(text, self.citations, passages=list(self._passages.values()))
+
+
+def said_by(quote: Quote) -> str:
+    """"Jack Ma: " before a quote whose words are his but do not name him; "" otherwise."""
+    speaker = quote.speaker
+    if not speaker or not speaker[:1].isupper():  # "the panel": a body, named by the sentence around it
+        return ""
+    last = speaker.split()[-1]
+    return "" if last in quote.text else f"{speaker}: "
 
 
 def compose(units: list[Unit]) -> Draft:

@@ -41,6 +41,7 @@ class Quote:
     span: tuple[int, int]  # in passage.text
     text: str  # passage.text[span[0]:span[1]]
     numbered: str = ""  # the item's own number ("3.") when it came from a numbered list
+    speaker: str = ""  # whose words these are, when the text says (``assistant.reading.speakers``)
 
 
 @dataclass
@@ -133,7 +134,9 @@ class UnitBuilder:
             start += len(text) - len(stripped)
             text = stripped
         offset = passage.char_start
-        return [Quote(passage, (start - offset, end - offset), text, number)]
+        said_by = {r.speaker for r in rows}
+        speaker = rows[0].speaker if len(said_by) == 1 else ""
+        return [Quote(passage, (start - offset, end - offset), text, number, speaker)]
 
     def _holder(self, preferred: Passage, row: SentenceRow, start: int, end: int) -> Passage | None:
         if preferred.page == row.page and preferred.char_start <= start and end <= preferred.char_end:

@@ -43,6 +43,7 @@ class SentenceRow:
     role: str = "text"  # heading / lead / item / text (see assistant.structure)
     section: str = ""  # the heading the sentence sits under
     para: int = 0  # line of the page: sentences of one paragraph or list item share it
+    speaker: str = ""  # who speaks in it, as the text attributes it (``assistant.reading.speakers``)
     id: str = field(default="", compare=False)  # the sentence's id in the store
     doc_hash: str = field(default="", compare=False)
 
@@ -57,8 +58,8 @@ def row_from(row: int, text: str, meta: dict, sentence_id: str = "") -> Sentence
     return SentenceRow(
         row, sys.intern(str(meta.get("doc_id", ""))), text, meta.get("page"), int(meta.get("char_start", 0)),
         int(meta.get("char_end", 0)), sys.intern(str(meta.get("role", "text"))),
-        sys.intern(str(meta.get("section", ""))), int(meta.get("para", 0)), sentence_id,
-        sys.intern(str(meta.get("doc_hash", ""))),
+        sys.intern(str(meta.get("section", ""))), int(meta.get("para", 0)), sys.intern(str(meta.get("speaker", ""))),
+        sentence_id, sys.intern(str(meta.get("doc_hash", ""))),
     )
 
 
