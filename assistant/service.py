@@ -233,7 +233,9 @@ class Assistant:
                 yield answer.text
             return answer
         t0 = time.perf_counter()
-        if not self.abstention.states(lead):  # candidates: the 3 best units, or the list or summary as shaped
+        # a summary of the one document the question names is that document's own account: stated
+        stated = self.abstention.states(lead) or (named is not None and form.kind == "summary")
+        if not stated:  # candidates: the 3 best units, or the list or summary as shaped
             shaped = form.kind in ("list", "summary")
             draft = self.candidates.answer(
                 q.text, retrieval.passages, scored, kind=form.kind if shaped else "candidates"

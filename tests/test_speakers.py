@@ -30,11 +30,12 @@ def test_pronouns_and_running_quotations_take_the_speaker_before_them():
         "States must respect them.”",                                          # still inside it
         "He added that government action is needed.",                         # pronoun: the speaker before
         "The meeting ended in the evening.",                                   # nobody speaks
+        "“We must be bold.",                                                   # a quotation nobody is given
         "“Our task is to be clear-eyed,” Gates said.",                         # new paragraph, her own
-        "“We must be bold.",                                                   # new paragraph, unattributed
+        "“And we will be.”",                                                   # runs on after her quotation
     ]
-    paras = [1, 1, 1, 2, 3, 4]
-    assert speakers(sentences, paras) == ["Philip Lee", "Philip Lee", "Philip Lee", "", "Gates", ""]
+    paras = [1, 1, 1, 2, 3, 4, 5]
+    assert speakers(sentences, paras) == ["Philip Lee", "Philip Lee", "Philip Lee", "", "", "Gates", "Gates"]
     left_open = ["“Our task is to be clear-eyed, Gates said.", "“We must be bold,” she went on."]
     assert speakers(left_open, [1, 2]) == ["Gates", "Gates"]  # a quotation left open runs on
 

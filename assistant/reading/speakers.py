@@ -9,8 +9,8 @@ Classes of attribution:
   it mentions;
 - a sentence that starts inside a quotation opened earlier in its paragraph is the speaker's who opened
   it, and a paragraph that opens a quotation with no attribution of its own continues the previous
-  paragraph's speaker when that paragraph's quotation was left open (the news convention for a
-  quotation running over paragraphs).
+  paragraph's speaker when that paragraph left its quotation open or ended with it (the news
+  convention for a quotation running over paragraphs).
 Ingestion stores the speaker with each sentence, so "what did X say" can prefer X's own words and an
 answer can show whose words it quotes.
 """
@@ -30,7 +30,7 @@ _PRONOUN = r"(he|she|they|it)"
 _ADVERB = r"(?:\s+(?:also|further|then|later|again|once again|on (?:his|her|their) part))?"
 #: "the panel said", "the report added", "the UN chief noted": a body or a role speaks.
 _BODY = (r"((?:the|The)\s+(?:UN\s+|U\.N\.\s+)?"
-         r"(?:panel|report|chief|secretary-general|secretary general|co-chairs?|article))")
+         r"(?i:panel|report|chief|secretary-general|secretary general|co-chairs?|article))")
 _SUBJECT_SAID = re.compile(
     rf"(?:^|[\s“\"(,])(?:{_NAME}|{_PRONOUN}|{_BODY})(?:,[^,“”]{{1,160}},)?{_ADVERB}\s+{_VERBS}\b"
 )
@@ -90,8 +90,9 @@ def speakers(sentences: list[str], paras: list[int]) -> list[str]:
     previous_para_open = ""  # the speaker of a quotation the previous paragraph left open
     for i, (text, para) in enumerate(zip(sentences, paras, strict=True)):
         new_para = i == 0 or para != paras[i - 1]
-        if new_para:
-            previous_para_open = para_speaker if open_in_para > 0 else ""
+        if new_para:  # the quotation the previous paragraph left open, or ended with, may run on
+            quoted_last = i > 0 and (open_in_para > 0 or _CLOSE in sentences[i - 1])
+            previous_para_open = (para_speaker or out[-1]) if quoted_last else ""
             open_in_para, para_speaker = 0, ""
         name, pronoun = attributed(text)
         speaker = name
