@@ -19,9 +19,11 @@ HOLDOUT = ROOT / "eval" / "questions-holdout.jsonl"
 HOLDOUT_KINDS = ROOT / "eval" / "questions-holdout-2.jsonl"
 HOLDOUT_3 = ROOT / "eval" / "questions-holdout-3.jsonl"
 HOLDOUT_4 = ROOT / "eval" / "questions-holdout-4.jsonl"
+HOLDOUT_5 = ROOT / "eval" / "questions-holdout-5.jsonl"
+HOLDOUT_6 = ROOT / "eval" / "questions-holdout-6.jsonl"
 
 REQUIRED_KEYS = {"id", "q", "facts", "evidence", "sources", "answerable"}
-OPTIONAL_KEYS = {"history", "kind", "min_facts", "tags"}
+OPTIONAL_KEYS = {"history", "kind", "min_facts", "tags", "parts", "expected"}
 ALLOWED_KINDS = {"press release", "meeting summary", "news article"}
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -40,6 +42,8 @@ QUESTION_SETS = [
     QuestionSet(HOLDOUT_KINDS, "k", min_items=50, min_unanswerable=16),
     QuestionSet(HOLDOUT_3, "h", min_items=50, min_unanswerable=14),
     QuestionSet(HOLDOUT_4, "p", min_items=50, min_unanswerable=14),
+    QuestionSet(HOLDOUT_5, "c", min_items=55, min_unanswerable=10),
+    QuestionSet(HOLDOUT_6, "f", min_items=55, min_unanswerable=10),
 ]
 
 
@@ -188,7 +192,8 @@ def test_every_document_is_used(items, corpus):
 
 # --- held-out set ------------------------------------------------------------
 
-@pytest.mark.parametrize("holdout", [HOLDOUT, HOLDOUT_KINDS, HOLDOUT_3, HOLDOUT_4], ids=lambda p: p.name)
+@pytest.mark.parametrize("holdout", [HOLDOUT, HOLDOUT_KINDS, HOLDOUT_3, HOLDOUT_4, HOLDOUT_5, HOLDOUT_6],
+                         ids=lambda p: p.name)
 def test_holdout_questions_are_new(holdout):
     regression = {norm(item["q"]) for item in load_items(QUESTIONS)}
     repeated = [item["id"] for item in load_items(holdout) if norm(item["q"]) in regression]
@@ -205,3 +210,15 @@ def test_answer_shape_items():
         near_topic = [item for item in items if "near-topic" in item.get("tags", [])]
         assert all(not item["answerable"] for item in near_topic), path.name
         assert len(near_topic) >= (40 if path == QUESTIONS else 14), path.name
+
+
+@pytest.mark.parametrize("path", [HOLDOUT_5, HOLDOUT_6], ids=lambda p: p.name)
+def test_new_voice_sets_ask_in_parts_compare_and_check_claims(path):
+    """The sets that measure two-part questions, comparisons and far-off refusals hold enough of each."""
+    from eval.dataset import load_questions
+
+    questions = load_questions(path)  # also validates parts (their facts are the item's) and 'expected'
+    kinds = [q.kind for q in questions if q.answerable]
+    assert kinds.count("multipart") >= 5 and kinds.count("comparison") >= 4 and kinds.count("yesno") >= 3
+    assert all(len(q.parts) >= 2 for q in questions if q.answerable and q.kind in ("multipart", "comparison"))
+    assert sum("far-off" in q.tags for q in questions) >= 3
