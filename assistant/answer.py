@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 NOT_COVERED = "The documents don't cover this."
+#: Opens an uncertain answer: what follows are candidates, not the answer.
+CLOSEST = "No passage answers this directly. Closest:"
 
 #: How sure an answer is. ``answered``: the best unit leads; ``uncertain``: no passage answers directly,
 #: the closest units are shown as candidates; ``not_covered``: the documents don't hold it (``abstained``).

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import ANSWERED, NOT_COVERED, NOT_COVERED_STATUS, UNCERTAIN, Answer
+from assistant.answer import ANSWERED, CLOSEST, NOT_COVERED, NOT_COVERED_STATUS, UNCERTAIN, Answer
 from assistant.answering.abstention import AbstentionPolicy, focus_of, support_signals, why_not
 from assistant.answering.base import Answerer, Draft
-from assistant.answering.compose import CLOSEST, Section, combine, not_covered_text, status_of
+from assistant.answering.compose import Section, combine, not_covered_text, status_of
 from assistant.answering.evidence import EvidenceScorer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.units import UnitBuilder

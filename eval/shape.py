@@ -19,8 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from assistant.answer import Answer
-from assistant.answering.compose import CLOSEST
+from assistant.answer import CLOSEST, Answer
 from assistant.reading.sentences import sentence_spans
 from assistant.reading.structure import annotate
 from assistant.reading.text import words

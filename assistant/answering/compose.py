@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 from assistant.answer import ANSWERED, NOT_COVERED, NOT_COVERED_STATUS, UNCERTAIN, Answer, Citation, Passage
 
 _MARKER = re.compile(r"\[(\d+)\]")
-#: Opens an uncertain answer: what follows are candidates, not the answer.
-CLOSEST = "No passage answers this directly. Closest:"
 
 
 @dataclass

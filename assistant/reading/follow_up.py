@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.answer import NOT_COVERED
+from assistant.answer import CLOSEST, NOT_COVERED
 from assistant.reading.text import STOPWORDS, query_terms, words
 
 MAX_NAMES = 6  # names carried over from the previous turn; more would drown the question
@@ -133,7 +133,7 @@ def list_items(answer: str) -> list[str]:
 
 
 def _first_sentence(answer: str) -> str:
-    text = _TITLE_LINE.sub("", answer).strip()
+    text = _TITLE_LINE.sub("", answer).strip().removeprefix(CLOSEST).lstrip(" \n-")
     end = re.search(r"\[\d+\]", text)
     return text[: end.start()] if end else text.split("\n")[0]
 
