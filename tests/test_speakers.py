@@ -42,3 +42,10 @@ def test_pronouns_and_running_quotations_take_the_speaker_before_them():
 
 def test_a_name_in_the_sentence_is_not_a_speaker_unless_it_speaks():
     assert attributed("Melinda Gates and Jack Ma led the meeting at UN Headquarters.") == ("", "")
+
+
+def test_a_role_named_with_its_holder_speaks_as_that_person_later_on():
+    sentences = ["Secretary-General António Guterres convened the meeting.",
+                 "The Secretary-General explained his motivation: “There are many solutions.",
+                 "We must find them.”"]
+    assert speakers(sentences, [1, 2, 2]) == ["", "António Guterres", "António Guterres"]

@@ -37,6 +37,9 @@ _SUBJECT_SAID = re.compile(
 _SAID_SUBJECT = re.compile(rf"\b{_VERBS}\s+(?:{_NAME}|{_PRONOUN}|{_BODY})\b")
 _ACCORDING = re.compile(rf"\b[Aa]ccording to\s+(?:the\s+)?{_NAME}")
 _COLON_QUOTE = re.compile(rf"^\s*{_NAME}\s*:\s*[“\"]")
+#: "Secretary-General António Guterres": a role named once with its holder, so that "the
+#: Secretary-General explained" later on the page is his.
+_ROLE_NAME = re.compile(r"(?i:(secretary-general|secretary general|general secretary|chief|co-chair))\s+" + _NAME)
 _OPEN, _CLOSE = "“", "”"
 _PRONOUNS = ("he", "she", "they", "it")
 
@@ -73,6 +76,8 @@ def attributed(sentence: str) -> tuple[str, str]:
         name = _name(subject)
         if name:
             return name, ""
+        if subject and re.fullmatch(_BODY, subject):  # "The Secretary-General" matched as capitalised words
+            return subject[0].lower() + subject[1:], ""
         pronoun = m.group(2) if (m.lastindex or 0) >= 2 else None
         if pronoun:
             return "", pronoun.lower()
@@ -82,20 +87,33 @@ def attributed(sentence: str) -> tuple[str, str]:
     return "", ""
 
 
+def _holder(speaker: str, roles: dict[str, str]) -> str:
+    """"the Secretary-General" -> the person the page named in that role, when it did."""
+    if speaker.lower().startswith("the "):
+        role = speaker[4:].lower().removeprefix("un ").replace(" ", "-")
+        return roles.get(role, speaker)
+    return speaker
+
+
 def speakers(sentences: list[str], paras: list[int]) -> list[str]:
     """The speaker of each sentence of one page (in reading order, with its paragraph numbers), or ""."""
     out: list[str] = []
     open_in_para = 0  # quotation marks opened and not closed so far in the paragraph
     para_speaker = ""  # the speaker whose quotation is open
     previous_para_open = ""  # the speaker of a quotation the previous paragraph left open
+    roles: dict[str, str] = {}  # role -> the person the page names in it
     for i, (text, para) in enumerate(zip(sentences, paras, strict=True)):
         new_para = i == 0 or para != paras[i - 1]
         if new_para:  # the quotation the previous paragraph left open, or ended with, may run on
             quoted_last = i > 0 and (open_in_para > 0 or _CLOSE in sentences[i - 1])
             previous_para_open = (para_speaker or out[-1]) if quoted_last else ""
             open_in_para, para_speaker = 0, ""
+        for m in _ROLE_NAME.finditer(text):
+            holder = _name(m.group(2))
+            if holder and " and " not in holder:
+                roles[m.group(1).lower().replace(" ", "-")] = holder
         name, pronoun = attributed(text)
-        speaker = name
+        speaker = _holder(name, roles)
         if not speaker and pronoun and i:
             before = sentences[i - 1]
             speaker = out[-1] or (names(before)[-1] if names(before) else "")
