@@ -10,6 +10,7 @@ A question of two asks is answered ask by ask, a comparison side by side, each u
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -308,5 +309,6 @@ def _which_first(sections: list[Section]) -> str:
     if not all(d for d, _ in dated) or len({d for d, _ in dated}) < len(dated):
         return "The documents' dates don't settle which came first; what each says is below."
     ordered = sorted(dated)
-    return (f"{ordered[0][1]} came first ({ordered[0][0]}), then {ordered[1][1]} ({ordered[1][0]}), "
+    later = re.sub(r"^The\b", "the", ordered[1][1])
+    return (f"{ordered[0][1]} came first ({ordered[0][0]}), then {later} ({ordered[1][0]}), "
             "by the dates of the documents quoted below.")

@@ -43,7 +43,7 @@ def test_one_ask_is_not_split(question):
     ("Compare the first meeting and the second meeting", ["The first meeting?", "The second meeting?"], False),
     ("How did the first meeting differ from the second one?", ["The first meeting?", "The second meeting?"], False),
     ("Gates vs Ma on trust", ["Gates on trust?", "Ma on trust?"], False),
-    ("Which came first, the announcement or the first meeting?", ["Announcement?", "The first meeting?"], True),
+    ("Which came first, the announcement or the first meeting?", ["The announcement?", "The first meeting?"], True),
     ("What is the difference between the announcement and the report launch?",
      ["The announcement?", "The report launch?"], False),
     ("Did Gates and Ma agree on education?", ["Did Gates agree on education?", "Did Ma agree on education?"], False),

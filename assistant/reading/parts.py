@@ -38,7 +38,7 @@ _COMPARISONS = [
     (re.compile(rf"\bdifferen(?:ce|ces|t)\s+between\s+{_SIDE}\s+and\s+{_SIDE}\s*[?.!]*\s*$", re.I), "pair"),
     # "which came first, A or B", "what happened first: A or B?", "A or B - which was earlier?"
     (re.compile(rf"^\s*(?:which|what)\s+(?:came|happened|was|took place|one was)\s+(?:first|earlier)\s*[,:;-]?\s*"
-                rf"(?:the\s+)?{_SIDE}\s+or\s+{_SIDE}\s*[?.!]*\s*$", re.I), "first"),
+                rf"{_SIDE}\s+or\s+{_SIDE}\s*[?.!]*\s*$", re.I), "first"),
     (re.compile(rf"^\s*{_SIDE}\s+or\s+{_SIDE}\s*[,:;-]+\s*which\s+(?:came|happened|was)\s+(?:first|earlier)\b.*$",
                 re.I), "first"),
     # "A vs B on X", "A versus B"
