@@ -177,6 +177,12 @@ class Ingester:
             if self._depth == 0:
                 self._writer = WriterLock(self.settings, self.store.client, notify)
                 self._writer.acquire()
+                try:
+                    self.store.refresh()  # the previous writer may be another process: see its commit first
+                except BaseException:
+                    self._writer.release()
+                    self._writer = None
+                    raise
             self._depth += 1
             try:
                 yield

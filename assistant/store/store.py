@@ -17,6 +17,8 @@ download a model on first use, which fails offline.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +26,16 @@ from typing import Any
 
 from assistant.embedding.embedder import Embedder
 from assistant.settings import Settings
-from assistant.store.client import IndexMismatchError, SourceRecord, StoredPassage, crash_point, drop_index, make_client
+from assistant.store.client import (
+    IndexMismatchError,
+    SourceRecord,
+    StoredPassage,
+    crash_point,
+    drop_index,
+    forget_embedded,
+    make_client,
+    stop_client,
+)
 from assistant.store.outage import StoreUnavailableError, retrying
 from assistant.store.reads import SentenceReads, read_pages
 
@@ -34,6 +45,8 @@ __all__ = [
     "IndexMismatchError", "SourceRecord", "Store", "StoreUnavailableError", "StoredPassage", "crash_point",
     "drop_index", "make_client", "retrying",
 ]
+
+log = logging.getLogger(__name__)
 
 _PAGE_SIZE = 5000  # rows per Chroma write or delete
 REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
@@ -55,34 +68,75 @@ class Store(SentenceReads):
         self._change_log: tuple[str, dict[int, list[str] | None]] = ("", {})  # (created_at, rev -> doc ids)
         self._live_cache: tuple[str, frozenset[tuple[str, str]], dict[tuple[str, str], int]] | None = None
         self._count_cache: dict[str, tuple[str, int]] = {}  # collection name -> (revision, rows)
+        self._reopen_lock = threading.Lock()
+        self._retired: list[Any] = []
+        self._seen_token: str | None = None  # the revision this process last saw or wrote
+        self.reopens = 0  # for tests: clients opened again after another process's commit or a failed read
         self._open()
 
     # --- collections -------------------------------------------------------------------
 
     def _open(self) -> None:
+        """Get or create the three collections: race-free, so two writers starting on an empty index
+        both open it (listing then creating lost the race with a raw "already exists")."""
         self._writes += 1
         name = self.settings.collection
-        existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
-        if name in existing:
-            self.passages = self.client.get_collection(name, embedding_function=None)
-            self._check_model(self.passages.metadata or {})
-        else:
-            self.passages = self.client.create_collection(
-                name,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={
-                    "embedding_model": self.embedder.model_id,
-                    "embedding_backend": self.embedder.backend,
-                    "dimension": self.embedder.dimension,
-                    "revision": 0,
-                    "created_at": time.time(),
-                },
-            )
-        self.sentences = self.client.get_or_create_collection(
+        passages = self.client.get_or_create_collection(
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={  # used only by whoever creates it; an existing collection keeps its own
+                "embedding_model": self.embedder.model_id,
+                "embedding_backend": self.embedder.backend,
+                "dimension": self.embedder.dimension,
+                "revision": 0,
+                "created_at": time.time(),
+            },
+        )
+        self._check_model(passages.metadata or {})
+        sentences = self.client.get_or_create_collection(
             f"{name}_sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
-        self.records = self.client.get_or_create_collection(f"{name}_records", embedding_function=None)
+        records = self.client.get_or_create_collection(f"{name}_records", embedding_function=None)
+        self._collections = {"passages": passages, "sentences": sentences, "records": records}
+
+    @property
+    def passages(self) -> Any:
+        return _Healing(self, "passages")
+
+    @property
+    def sentences(self) -> Any:
+        return _Healing(self, "sentences")
+
+    @property
+    def records(self) -> Any:
+        return _Healing(self, "records")
+
+    def reopen(self) -> None:
+        """A new client and collections, read afresh from the index.
+
+        Embedded Chroma keeps what it read of the index in this process and does not see another
+        process's commit: after one, reads fail ("Error finding id") or miss rows until the client is
+        opened again. Chroma caches one client per path, so that entry is dropped first; the old client
+        is stopped one reopen later (a read may still be running on it now).
+        """
+        with self._reopen_lock:
+            self._retired.append(self.client)
+            if self.settings.chroma_host is None:
+                forget_embedded(self.settings)
+            self.client = make_client(self.settings)
+            self._open()
+            self._live_cache = None
+            self._count_cache = {}
+            self.reopens += 1
+            while len(self._retired) > 1:
+                stop_client(self._retired.pop(0))
+
+    def refresh(self) -> None:
+        """Look at the store now (not within ``REVISION_MAX_AGE``): a writer calls it once it holds the
+        index, so it never writes through a client another process's commit made stale."""
+        self._revision_cache = None
+        _ = self.revision
 
     def _check_model(self, meta: dict[str, Any]) -> None:
         """Same model id means same vectors; the id is compared without loading the model, so a
@@ -116,12 +170,31 @@ class Store(SentenceReads):
         cached = self._revision_cache
         if cached and cached[1] == self._writes and now - cached[2] < REVISION_MAX_AGE:
             return cached[0]
-        meta = self.client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
+        name = self.settings.collection
+        meta = self._heal(lambda: self.client.get_collection(name, embedding_function=None)).metadata or {}
         created = str(meta.get("created_at", 0))
         token = f"{created}:{meta.get('revision', 0)}"
+        if self._seen_token is not None and token != self._seen_token and self._foreign(meta):
+            self.reopen()  # another process committed: this embedded client does not see its rows yet
+        self._seen_token = token
         self._change_log = (created, _parse_log(meta.get("changes")))
         self._revision_cache = (token, self._writes, now)
         return token
+
+    def _foreign(self, meta: dict[str, Any]) -> bool:
+        """The last write came from another process on an embedded index (a server serves every client
+        the same state; a write by this process went through the client this process reads with)."""
+        return self.settings.chroma_host is None and meta.get("writer_pid") != os.getpid()
+
+    def _heal(self, call: Callable[[], Any]) -> Any:
+        """``call()``; when Chroma fails inside (a stale embedded client, a collection another process
+        dropped and made again), once more on a reopened client, so one bad read never sticks."""
+        try:
+            return call()
+        except _STALE as exc:
+            log.warning("store read failed (%s: %s); reopening the store", exc.__class__.__name__, exc)
+            self.reopen()
+            return call()
 
     def changes_between(self, old: str | None, new: str) -> set[str] | None:
         """Documents touched by the writes from revision ``old`` to ``new`` (any process), or None when
@@ -156,8 +229,10 @@ class Store(SentenceReads):
         log[revision] = docs if docs is not None and len(docs) <= CHANGE_LOG_MAX_DOCS else None
         kept = sorted(log)[-CHANGE_LOG_LENGTH:]
         meta["revision"] = revision
+        meta["writer_pid"] = os.getpid()
         meta["changes"] = json.dumps({str(r): log[r] for r in kept}, separators=(",", ":"))
         current.modify(metadata=meta)
+        self._seen_token = f"{meta.get('created_at', 0)}:{revision}"
         self._writes += 1
 
     # --- passages ----------------------------------------------------------------------
@@ -388,6 +463,34 @@ class Store(SentenceReads):
                 got = self.records.get(ids=sources, include=["metadatas"])
                 self.records.delete(ids=sources)
                 self._bump_revision(str((m or {}).get("doc_id", "")) for m in got["metadatas"])
+
+
+def _stale_errors() -> tuple[type[BaseException], ...]:
+    from chromadb.errors import InternalError, NotFoundError
+
+    return (InternalError, NotFoundError)
+
+
+_STALE = _stale_errors()
+
+
+class _Healing:
+    """One of the store's collections, as the store holds it now: a call that fails inside Chroma is
+    made again once on a reopened store (every call the store makes is a read, or an idempotent write
+    by id), and a reopen swaps the collection under every holder of this handle."""
+
+    def __init__(self, store: Store, which: str) -> None:
+        self._store, self._which = store, which
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store._collections[self._which], name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._store._heal(lambda: getattr(self._store._collections[self._which], name)(*args, **kwargs))
+
+        return call
 
 
 def _visible(where: dict[str, Any] | None, live: frozenset[tuple[str, str]]) -> dict[str, Any]:
