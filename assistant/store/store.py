@@ -436,7 +436,14 @@ class Store(SentenceReads):
         return [r for r in query(_visible(where, live)) if self.is_live(r[2], live)]
 
     def count(self) -> int:
+        """Rows in the passages collection, visible or not (a killed run's rows included)."""
         return self.passages.count()
+
+    def visible_passages(self) -> int:
+        """Passages a question can find: those of the versions a record names. An index whose first
+        ingestion was killed before any record holds rows but answers nothing: this says 0."""
+        versions = {(r.doc_id, r.content_hash): r.chunks for r in self.list_records()}
+        return sum(versions.values())
 
     # --- records -----------------------------------------------------------------------
 
