@@ -161,7 +161,7 @@ class Ingester:
         embedder = store.embedder
         max_tokens = min(settings.chunk_tokens, embedder.max_tokens - 2)
         self.chunker = chunker or SentenceChunker(
-            embedder.count_tokens, max_tokens, settings.chunk_overlap_sentences
+            embedder.count_tokens, max_tokens, settings.chunk_overlap_sentences, settings.max_sentence_chars
         )
         self._writing = threading.RLock()
         self._writer: WriterLock | None = None
@@ -329,7 +329,7 @@ class Ingester:
 
     def _recipe(self) -> str:
         """What a resumed version must be cut with to match its stored windows."""
-        return f"{INDEX_FORMAT}:{self.chunker.max_tokens}:{self.chunker.overlap}"
+        return f"{INDEX_FORMAT}:{self.chunker.max_tokens}:{self.chunker.overlap}:{self.chunker.max_sentence_chars}"
 
     def _discard_partial(self, key: str, records: dict[str, SourceRecord]) -> None:
         """Forget ``key``'s unfinished version: the mark first (so a kill in between leaves plain

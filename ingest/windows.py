@@ -21,7 +21,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.reading.sentences import sentence_spans
 from assistant.reading.structure import annotate
 from assistant.search.snapshot import release_free_memory
 from assistant.store.progress import PartialVersion, put_partial, stored_vectors
@@ -106,7 +105,7 @@ class VersionWriter:
         chunks = [replace(c, index=c.index + mark.chunks) for c in self.chunker.split(pages)]
         sentences = []
         for page in pages:
-            spans = sentence_spans(page.text)
+            spans = self.chunker.sentences(page.text)  # bounded in length, as the chunks are cut
             for (a, b), layout in zip(spans, annotate(page.text, spans), strict=True):
                 sentences.append((page.number, a, b, page.text[a:b], layout))
         return chunks, sentences
