@@ -33,6 +33,7 @@ from assistant.store.store import SourceRecord, Store, StoreUnavailableError, cr
 from ingest.chunking import SentenceChunker
 from ingest.loaders import NO_PDF_TEXT, LoadError, content_hash, read_bytes
 from ingest.parse_worker import ParseWorker
+from ingest.uploads import sniff
 from ingest.windows import VersionWriter
 from ingest.writer_lock import WriterLock
 
@@ -292,6 +293,8 @@ class Ingester:
                 self._release(old, records)
             return FileOutcome(key, "duplicate", twin.doc_id, twin.chunks, twin.pages,
                                reason=f"same content as {twin.source}")
+        if path.suffix.lower() == ".pdf" and (why := sniff(path.name, data[:4096])):
+            raise LoadError(path, why)  # "is a PNG image, not a PDF", as the upload says, not pypdf's guess
         header = self._parser.open(path, data)  # in a worker process, under the time and page limits
         shared = old and any(r.doc_id == old.doc_id and r.source != key for r in records.values())
         mark = self._partials.get(key)
