@@ -11,6 +11,7 @@ bounded chunker a 10 MB line peaked at 2.99 GB and took 298 s, stored as one 10 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"(before ingest {row['rss_before_ingest_mb']:.0f} MB), {row['seconds']:.1f} s, "
                   f"{row['passages']} passages, {row['sentences']} sentences, longest sentence "
                   f"{row['longest_sentence_chars']} chars", flush=True)
-    save_json(args.out, {"machine": machine(), "embedder": args.embedder, "runs": rows})
+    save_json(args.out, {"machine": machine(load_average=os.getloadavg()), "embedder": args.embedder, "runs": rows})
     print(f"Written to {args.out}")
     return 0
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -26,18 +25,10 @@ from typing import Any
 
 from assistant.embedding.embedder import Embedder
 from assistant.settings import Settings
-from assistant.store.client import (
-    IndexMismatchError,
-    SourceRecord,
-    StoredPassage,
-    crash_point,
-    drop_index,
-    forget_embedded,
-    make_client,
-    stop_client,
-)
+from assistant.store.client import IndexMismatchError, SourceRecord, StoredPassage, crash_point, drop_index, make_client
 from assistant.store.outage import StoreUnavailableError, retrying
 from assistant.store.reads import SentenceReads, read_pages
+from assistant.store.reopen import Healing, Reopening, process_id
 
 #: The row types, the client and the crash hook live in ``store_client``; they are named here too,
 #: so callers import one module.
@@ -55,7 +46,7 @@ CHANGE_LOG_LENGTH = 64  # revisions whose touched documents the store remembers 
 CHANGE_LOG_MAX_DOCS = 200  # a write touching more documents is logged as "unknown": readers rebuild
 
 
-class Store(SentenceReads):
+class Store(Reopening, SentenceReads):
     """Passages and records in Chroma, guarded against a mismatched embedding model."""
 
     def __init__(self, settings: Settings, embedder: Embedder, client: Any = None) -> None:
@@ -102,41 +93,15 @@ class Store(SentenceReads):
 
     @property
     def passages(self) -> Any:
-        return _Healing(self, "passages")
+        return Healing(self, "passages")
 
     @property
     def sentences(self) -> Any:
-        return _Healing(self, "sentences")
+        return Healing(self, "sentences")
 
     @property
     def records(self) -> Any:
-        return _Healing(self, "records")
-
-    def reopen(self) -> None:
-        """A new client and collections, read afresh from the index.
-
-        Embedded Chroma keeps what it read of the index in this process and does not see another
-        process's commit: after one, reads fail ("Error finding id") or miss rows until the client is
-        opened again. Chroma caches one client per path, so that entry is dropped first; the old client
-        is stopped one reopen later (a read may still be running on it now).
-        """
-        with self._reopen_lock:
-            self._retired.append(self.client)
-            if self.settings.chroma_host is None:
-                forget_embedded(self.settings)
-            self.client = make_client(self.settings)
-            self._open()
-            self._live_cache = None
-            self._count_cache = {}
-            self.reopens += 1
-            while len(self._retired) > 1:
-                stop_client(self._retired.pop(0))
-
-    def refresh(self) -> None:
-        """Look at the store now (not within ``REVISION_MAX_AGE``): a writer calls it once it holds the
-        index, so it never writes through a client another process's commit made stale."""
-        self._revision_cache = None
-        _ = self.revision
+        return Healing(self, "records")
 
     def _check_model(self, meta: dict[str, Any]) -> None:
         """Same model id means same vectors; the id is compared without loading the model, so a
@@ -181,21 +146,6 @@ class Store(SentenceReads):
         self._revision_cache = (token, self._writes, now)
         return token
 
-    def _foreign(self, meta: dict[str, Any]) -> bool:
-        """The last write came from another process on an embedded index (a server serves every client
-        the same state; a write by this process went through the client this process reads with)."""
-        return self.settings.chroma_host is None and meta.get("writer_pid") != os.getpid()
-
-    def _heal(self, call: Callable[[], Any]) -> Any:
-        """``call()``; when Chroma fails inside (a stale embedded client, a collection another process
-        dropped and made again), once more on a reopened client, so one bad read never sticks."""
-        try:
-            return call()
-        except _STALE as exc:
-            log.warning("store read failed (%s: %s); reopening the store", exc.__class__.__name__, exc)
-            self.reopen()
-            return call()
-
     def changes_between(self, old: str | None, new: str) -> set[str] | None:
         """Documents touched by the writes from revision ``old`` to ``new`` (any process), or None when
         that cannot be known: the index was reset, or the log no longer reaches back that far.
@@ -229,7 +179,7 @@ class Store(SentenceReads):
         log[revision] = docs if docs is not None and len(docs) <= CHANGE_LOG_MAX_DOCS else None
         kept = sorted(log)[-CHANGE_LOG_LENGTH:]
         meta["revision"] = revision
-        meta["writer_pid"] = os.getpid()
+        meta["writer"] = process_id()
         meta["changes"] = json.dumps({str(r): log[r] for r in kept}, separators=(",", ":"))
         current.modify(metadata=meta)
         self._seen_token = f"{meta.get('created_at', 0)}:{revision}"
@@ -470,34 +420,6 @@ class Store(SentenceReads):
                 got = self.records.get(ids=sources, include=["metadatas"])
                 self.records.delete(ids=sources)
                 self._bump_revision(str((m or {}).get("doc_id", "")) for m in got["metadatas"])
-
-
-def _stale_errors() -> tuple[type[BaseException], ...]:
-    from chromadb.errors import InternalError, NotFoundError
-
-    return (InternalError, NotFoundError)
-
-
-_STALE = _stale_errors()
-
-
-class _Healing:
-    """One of the store's collections, as the store holds it now: a call that fails inside Chroma is
-    made again once on a reopened store (every call the store makes is a read, or an idempotent write
-    by id), and a reopen swaps the collection under every holder of this handle."""
-
-    def __init__(self, store: Store, which: str) -> None:
-        self._store, self._which = store, which
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._store._collections[self._which], name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._store._heal(lambda: getattr(self._store._collections[self._which], name)(*args, **kwargs))
-
-        return call
 
 
 def _visible(where: dict[str, Any] | None, live: frozenset[tuple[str, str]]) -> dict[str, Any]:
