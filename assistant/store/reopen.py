@@ -60,6 +60,7 @@ class Reopening:
     settings: Any
     client: Any
     _collections: dict[str, Any]
+    _own_client: bool
 
     def reopen(self) -> None:
         """A new client and collections, read afresh from the index.
@@ -70,10 +71,11 @@ class Reopening:
         is stopped one reopen later (a read may still be running on it now).
         """
         with self._reopen_lock:
-            self._retired.append(self.client)
-            if self.settings.chroma_host is None:
-                forget_embedded(self.settings)
-            self.client = make_client(self.settings)
+            if self._own_client:
+                self._retired.append(self.client)
+                if self.settings.chroma_host is None:
+                    forget_embedded(self.settings)
+                self.client = make_client(self.settings)
             self._open()
             self._live_cache = None
             self._count_cache = {}

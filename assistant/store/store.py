@@ -53,6 +53,7 @@ class Store(Reopening, SentenceReads):
         self.settings = settings
         self.embedder = embedder
         self.client = client if client is not None else make_client(settings)
+        self._own_client = client is None  # a client handed in (a test's) is kept: reopening re-gets collections
         self._lock = threading.RLock()
         self._writes = 0  # writes made through this instance: they invalidate the revision cache
         self._revision_cache: tuple[str, int, float] | None = None
