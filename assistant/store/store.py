@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from chromadb.errors import NotFoundError
+
 from assistant.embedding.embedder import Embedder
 from assistant.settings import Settings
 from assistant.store.client import IndexMismatchError, SourceRecord, StoredPassage, crash_point, drop_index, make_client
@@ -73,18 +75,21 @@ class Store(Reopening, SentenceReads):
         both open it (listing then creating lost the race with a raw "already exists")."""
         self._writes += 1
         name = self.settings.collection
-        passages = self.client.get_or_create_collection(
-            name,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={  # used only by whoever creates it; an existing collection keeps its own
-                "embedding_model": self.embedder.model_id,
-                "embedding_backend": self.embedder.backend,
-                "dimension": self.embedder.dimension,
-                "revision": 0,
-                "created_at": time.time(),
-            },
-        )
+        try:
+            passages = self.client.get_collection(name, embedding_function=None)
+        except NotFoundError:  # a new index; another writer may be creating it this instant: get-or-create
+            passages = self.client.get_or_create_collection(
+                name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={  # used only by whoever creates it; an existing collection keeps its own
+                    "embedding_model": self.embedder.model_id,
+                    "embedding_backend": self.embedder.backend,
+                    "dimension": self.embedder.dimension,
+                    "revision": 0,
+                    "created_at": time.time(),
+                },
+            )
         self._check_model(passages.metadata or {})
         sentences = self.client.get_or_create_collection(
             f"{name}_sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
