@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = get_settings()
     assistant = Assistant.from_settings(settings, backend=args.backend)
-    if assistant.store.count() == 0:  # filling the index is the ingest package's job (a layer above this one)
+    if assistant.store.visible_passages() == 0:  # filling the index is the ingest package's job (a layer above)
         print("error: the index is empty: run `python -m ingest` first (it ingests the bundled corpus)",
               file=sys.stderr)
         return 2

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     )
     chunk_tokens: int = Field(200, ge=16, description="Target chunk size in embedding-model tokens.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated between chunks.")
+    max_sentence_chars: int = Field(
+        2000, ge=200, description="Characters a stored sentence may hold; longer text without a sentence end is cut.",
+    )
     batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
 
     # --- ingestion limits and safety ---------------------------------------------------

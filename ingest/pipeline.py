@@ -33,6 +33,7 @@ from assistant.store.store import SourceRecord, Store, StoreUnavailableError, cr
 from ingest.chunking import SentenceChunker
 from ingest.loaders import NO_PDF_TEXT, LoadError, content_hash, read_bytes
 from ingest.parse_worker import ParseWorker
+from ingest.uploads import sniff
 from ingest.windows import VersionWriter
 from ingest.writer_lock import WriterLock
 
@@ -161,7 +162,7 @@ class Ingester:
         embedder = store.embedder
         max_tokens = min(settings.chunk_tokens, embedder.max_tokens - 2)
         self.chunker = chunker or SentenceChunker(
-            embedder.count_tokens, max_tokens, settings.chunk_overlap_sentences
+            embedder.count_tokens, max_tokens, settings.chunk_overlap_sentences, settings.max_sentence_chars
         )
         self._writing = threading.RLock()
         self._writer: WriterLock | None = None
@@ -177,6 +178,12 @@ class Ingester:
             if self._depth == 0:
                 self._writer = WriterLock(self.settings, self.store.client, notify)
                 self._writer.acquire()
+                try:
+                    self.store.refresh()  # the previous writer may be another process: see its commit first
+                except BaseException:
+                    self._writer.release()
+                    self._writer = None
+                    raise
             self._depth += 1
             try:
                 yield
@@ -286,6 +293,8 @@ class Ingester:
                 self._release(old, records)
             return FileOutcome(key, "duplicate", twin.doc_id, twin.chunks, twin.pages,
                                reason=f"same content as {twin.source}")
+        if path.suffix.lower() == ".pdf" and (why := sniff(path.name, data[:4096])):
+            raise LoadError(path, why)  # "is a PNG image, not a PDF", as the upload says, not pypdf's guess
         header = self._parser.open(path, data)  # in a worker process, under the time and page limits
         shared = old and any(r.doc_id == old.doc_id and r.source != key for r in records.values())
         mark = self._partials.get(key)
@@ -323,7 +332,7 @@ class Ingester:
 
     def _recipe(self) -> str:
         """What a resumed version must be cut with to match its stored windows."""
-        return f"{INDEX_FORMAT}:{self.chunker.max_tokens}:{self.chunker.overlap}"
+        return f"{INDEX_FORMAT}:{self.chunker.max_tokens}:{self.chunker.overlap}:{self.chunker.max_sentence_chars}"
 
     def _discard_partial(self, key: str, records: dict[str, SourceRecord]) -> None:
         """Forget ``key``'s unfinished version: the mark first (so a kill in between leaves plain

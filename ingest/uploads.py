@@ -9,6 +9,8 @@
 - **Never overwrite**: a name already taken by other bytes gets ``-2``, ``-3``, ... (created with
   exclusive create, so two uploads at once cannot take the same name); the same bytes under the
   same name are the same upload and are not written twice.
+- **A temporary source is removed** (``temporary_source=True``: the web server's upload cache), refused
+  or saved: a refused 200 MB file stayed in Gradio's cache for the life of the server.
 """
 
 from __future__ import annotations
@@ -99,12 +101,49 @@ def sniff(name: str, head: bytes) -> str | None:
     return "is a binary file, not text" if b"\x00" in head else "is not UTF-8 text; re-save it as UTF-8"
 
 
-def save_upload(src: Path | str, name: str | None, uploads_dir: Path, max_bytes: int) -> SavedUpload:
+def save_upload(
+    src: Path | str, name: str | None, uploads_dir: Path, max_bytes: int, temporary_source: bool = False
+) -> SavedUpload:
     """Check ``src`` and copy it into ``uploads_dir``; raise ``UploadError`` with the reason when refused.
 
-    ``name`` is what the user called the file (the browser's name); ``src`` is where it is now.
+    ``name`` is what the user called the file (the browser's name); ``src`` is where it is now. With
+    ``temporary_source``, ``src`` is deleted afterwards, whatever the outcome.
     """
     src = Path(src)
+    try:
+        return _save(src, name, uploads_dir, max_bytes)
+    finally:
+        if temporary_source:
+            discard(src)
+
+
+def discard(path: Path) -> None:
+    """Delete a temporary upload and the folder the upload cache made for it, if that is now empty."""
+    try:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()  # Gradio caches each upload in a folder of its own; fails harmlessly if not empty
+    except OSError:
+        pass
+
+
+def writer_failure(exc: BaseException) -> str | None:
+    """The line a user is shown when an upload's ingestion could not start or finish, or None for a bug."""
+    from assistant.store.outage import StoreUnavailableError
+    from ingest.writer_lock import IndexBusyError
+
+    if isinstance(exc, IndexBusyError):
+        return str(exc).replace("Run the command again", "Upload the files again")
+    if isinstance(exc, StoreUnavailableError):
+        return f"The files were not ingested: {exc}. Upload them again when the store is back."
+    return None
+
+
+def waiting_line(message: str) -> str:
+    """What an upload shows while another ingestion holds the index."""
+    return f"{message[:1].upper()}{message[1:]} …"
+
+
+def _save(src: Path, name: str | None, uploads_dir: Path, max_bytes: int) -> SavedUpload:
     shown = str(name or src.name)
     clean = safe_name(shown)
     try:

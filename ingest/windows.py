@@ -22,7 +22,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.reading.language import detect
-from assistant.reading.sentences import sentence_spans
 from assistant.reading.speakers import speakers
 from assistant.reading.structure import annotate
 from assistant.search.snapshot import release_free_memory
@@ -108,7 +107,7 @@ class VersionWriter:
         chunks = [replace(c, index=c.index + mark.chunks) for c in self.chunker.split(pages)]
         sentences = []
         for page in pages:
-            spans = sentence_spans(page.text)
+            spans = self.chunker.sentences(page.text)  # bounded in length, as the chunks are cut
             layouts = annotate(page.text, spans)
             said_by = speakers([page.text[a:b] for a, b in spans], [layout["para"] for layout in layouts])
             for (a, b), layout, speaker in zip(spans, layouts, said_by, strict=True):

@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from ingest.pipeline import SyncReport, source_key, source_path
-from ingest.uploads import UploadError, save_upload
+from ingest.uploads import UploadError, save_upload, waiting_line, writer_failure
 from ui import render
 from ui.services import Services
 
@@ -39,6 +39,9 @@ class GradioProgress:
         self.index, self.total = index, max(total, 1)
         self.name = self.names.get(source, Path(source).name)
         self._show(index / self.total, f"Reading {self.name} ({index + 1} of {total})")
+
+    def waiting(self, message: str) -> None:
+        self._show(self.index / self.total, waiting_line(message))
 
     def embedded(self, done: int, total: int) -> None:
         within = done / total if total else 1.0
@@ -135,7 +138,7 @@ class DocumentHandlers:
         limit = int(self.services.settings.max_upload_mb * 1_000_000)
         for src in files:
             try:
-                saved = save_upload(src, src.name, uploads, limit)
+                saved = save_upload(src, src.name, uploads, limit, temporary_source=True)
             except UploadError as exc:  # too large, not what its name says, unreadable: refused as such
                 failed.append(f"{exc.name}: {exc.reason}")
                 continue
@@ -147,8 +150,8 @@ class DocumentHandlers:
         if not stored:
             return render.notice_html("No file could be saved. " + " ".join(failed), "error")
         report = self._sync(stored, GradioProgress(progress, names), prune=False)
-        if report is None:
-            return render.notice_html("The ingestion failed; see the server log.", "error")
+        if isinstance(report, str) or report is None:
+            return render.notice_html(report or "The ingestion failed; see the server log.", "error")
         for outcome in report.failures:  # a file that could not be ingested is not kept
             path = source_path(outcome.source)
             if path in fresh:
@@ -162,8 +165,9 @@ class DocumentHandlers:
             message = f"The corpus folder ({corpus.name}/) does not exist on the server."
             return (render.notice_html(message, "error"), *self.views(scope))
         report = self._sync([corpus], GradioProgress(progress), prune=True)
-        if report is None:
-            return (render.notice_html("The re-sync failed; see the server log.", "error"), *self.views(scope))
+        if isinstance(report, str) or report is None:
+            line = report or "The re-sync failed; see the server log."
+            return (render.notice_html(line, "error"), *self.views(scope))
         return (render.sync_report_html(report), *self.views(scope))
 
     def delete(self, doc_id: str | None, scope: list[str] | None) -> tuple:
@@ -196,12 +200,17 @@ class DocumentHandlers:
             message += " Its file is still in the corpus folder, so a re-sync of the corpus brings it back."
         return (render.notice_html(message, "ok"), *self.views(scope))
 
-    def _sync(self, paths: list[Path], progress: GradioProgress, prune: bool) -> SyncReport | None:
+    def _sync(self, paths: list[Path], progress: GradioProgress, prune: bool) -> SyncReport | str | None:
+        """The report; or the line to show when another writer held on or the store went away; or None."""
         try:
             report = self.ingester.sync(paths, progress=progress, prune=prune)
             log.info("synced %s: %s", [p.name for p in paths], report.counts)
             return report
-        except Exception:
+        except Exception as exc:
+            if (line := writer_failure(exc)) is not None:
+                log.warning("sync of %s stopped: %s", [str(p) for p in paths], line)
+                return line
+
             log.exception("sync of %s failed", [str(p) for p in paths])
             gr.Warning("The ingestion stopped with an error (the details are in the server log).")
             return None

@@ -34,7 +34,7 @@ class Services:
         """One line about the index, for the top of the page."""
         try:
             docs = self.ingester.documents()
-            passages = self.ingester.store.count()
+            passages = self.ingester.store.visible_passages()
         except Exception:  # the page must still load
             log.exception("could not read the index")
             return "The index could not be read; see the log."

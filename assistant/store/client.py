@@ -75,6 +75,25 @@ def make_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+def forget_embedded(settings: Settings) -> None:
+    """Drop Chroma's per-path cache of the embedded client, so the next one reads the index afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    path = str(settings.chroma_dir)
+    SharedSystemClient._identifier_to_system.pop(path, None)
+    SharedSystemClient._identifier_to_refcount.pop(path, None)
+
+
+def stop_client(client: Any) -> None:
+    """Stop an embedded client's system (a retired one: its cache holds what it read of the index)."""
+    system = getattr(client, "_system", None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # already stopped, or a server client: nothing held here
+            pass
+
+
 def _collection_names(settings: Settings) -> tuple[str, ...]:
     name = settings.collection
     return name, f"{name}_sentences", f"{name}_records", f"{name}_progress"  # progress: see store_progress

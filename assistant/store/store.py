@@ -17,16 +17,20 @@ download a model on first use, which fails offline.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+from chromadb.errors import NotFoundError
 
 from assistant.embedding.embedder import Embedder
 from assistant.settings import Settings
 from assistant.store.client import IndexMismatchError, SourceRecord, StoredPassage, crash_point, drop_index, make_client
 from assistant.store.outage import StoreUnavailableError, retrying
 from assistant.store.reads import SentenceReads, read_pages
+from assistant.store.reopen import Healing, Reopening, process_id
 
 #: The row types, the client and the crash hook live in ``store_client``; they are named here too,
 #: so callers import one module.
@@ -35,6 +39,8 @@ __all__ = [
     "drop_index", "make_client", "retrying",
 ]
 
+log = logging.getLogger(__name__)
+
 _PAGE_SIZE = 5000  # rows per Chroma write or delete
 REVISION_MAX_AGE = 1.0  # seconds a read revision is trusted when this process has not written
 RECORD_DIM = 1  # record entries carry a constant 1-d vector: they are looked up by id, never searched
@@ -42,36 +48,41 @@ CHANGE_LOG_LENGTH = 64  # revisions whose touched documents the store remembers 
 CHANGE_LOG_MAX_DOCS = 200  # a write touching more documents is logged as "unknown": readers rebuild
 
 
-class Store(SentenceReads):
+class Store(Reopening, SentenceReads):
     """Passages and records in Chroma, guarded against a mismatched embedding model."""
 
     def __init__(self, settings: Settings, embedder: Embedder, client: Any = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.client = client if client is not None else make_client(settings)
+        self._own_client = client is None  # a client handed in (a test's) is kept: reopening re-gets collections
         self._lock = threading.RLock()
         self._writes = 0  # writes made through this instance: they invalidate the revision cache
         self._revision_cache: tuple[str, int, float] | None = None
         self._change_log: tuple[str, dict[int, list[str] | None]] = ("", {})  # (created_at, rev -> doc ids)
         self._live_cache: tuple[str, frozenset[tuple[str, str]], dict[tuple[str, str], int]] | None = None
         self._count_cache: dict[str, tuple[str, int]] = {}  # collection name -> (revision, rows)
+        self._reopen_lock = threading.Lock()
+        self._retired: list[Any] = []
+        self._seen_token: str | None = None  # the revision this process last saw or wrote
+        self.reopens = 0  # for tests: clients opened again after another process's commit or a failed read
         self._open()
 
     # --- collections -------------------------------------------------------------------
 
     def _open(self) -> None:
+        """Get or create the three collections: race-free, so two writers starting on an empty index
+        both open it (listing then creating lost the race with a raw "already exists")."""
         self._writes += 1
         name = self.settings.collection
-        existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
-        if name in existing:
-            self.passages = self.client.get_collection(name, embedding_function=None)
-            self._check_model(self.passages.metadata or {})
-        else:
-            self.passages = self.client.create_collection(
+        try:
+            passages = self.client.get_collection(name, embedding_function=None)
+        except NotFoundError:  # a new index; another writer may be creating it this instant: get-or-create
+            passages = self.client.get_or_create_collection(
                 name,
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
-                metadata={
+                metadata={  # used only by whoever creates it; an existing collection keeps its own
                     "embedding_model": self.embedder.model_id,
                     "embedding_backend": self.embedder.backend,
                     "dimension": self.embedder.dimension,
@@ -79,10 +90,24 @@ class Store(SentenceReads):
                     "created_at": time.time(),
                 },
             )
-        self.sentences = self.client.get_or_create_collection(
+        self._check_model(passages.metadata or {})
+        sentences = self.client.get_or_create_collection(
             f"{name}_sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
-        self.records = self.client.get_or_create_collection(f"{name}_records", embedding_function=None)
+        records = self.client.get_or_create_collection(f"{name}_records", embedding_function=None)
+        self._collections = {"passages": passages, "sentences": sentences, "records": records}
+
+    @property
+    def passages(self) -> Any:
+        return Healing(self, "passages")
+
+    @property
+    def sentences(self) -> Any:
+        return Healing(self, "sentences")
+
+    @property
+    def records(self) -> Any:
+        return Healing(self, "records")
 
     def _check_model(self, meta: dict[str, Any]) -> None:
         """Same model id means same vectors; the id is compared without loading the model, so a
@@ -116,9 +141,13 @@ class Store(SentenceReads):
         cached = self._revision_cache
         if cached and cached[1] == self._writes and now - cached[2] < REVISION_MAX_AGE:
             return cached[0]
-        meta = self.client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
+        name = self.settings.collection
+        meta = self._heal(lambda: self.client.get_collection(name, embedding_function=None)).metadata or {}
         created = str(meta.get("created_at", 0))
         token = f"{created}:{meta.get('revision', 0)}"
+        if self._seen_token is not None and token != self._seen_token and self._foreign(meta):
+            self.reopen()  # another process committed: this embedded client does not see its rows yet
+        self._seen_token = token
         self._change_log = (created, _parse_log(meta.get("changes")))
         self._revision_cache = (token, self._writes, now)
         return token
@@ -156,8 +185,10 @@ class Store(SentenceReads):
         log[revision] = docs if docs is not None and len(docs) <= CHANGE_LOG_MAX_DOCS else None
         kept = sorted(log)[-CHANGE_LOG_LENGTH:]
         meta["revision"] = revision
+        meta["writer"] = process_id()
         meta["changes"] = json.dumps({str(r): log[r] for r in kept}, separators=(",", ":"))
         current.modify(metadata=meta)
+        self._seen_token = f"{meta.get('created_at', 0)}:{revision}"
         self._writes += 1
 
     # --- passages ----------------------------------------------------------------------
@@ -361,7 +392,14 @@ class Store(SentenceReads):
         return [r for r in query(_visible(where, live)) if self.is_live(r[2], live)]
 
     def count(self) -> int:
+        """Rows in the passages collection, visible or not (a killed run's rows included)."""
         return self.passages.count()
+
+    def visible_passages(self) -> int:
+        """Passages a question can find: those of the versions a record names. An index whose first
+        ingestion was killed before any record holds rows but answers nothing: this says 0."""
+        versions = {(r.doc_id, r.content_hash): r.chunks for r in self.list_records()}
+        return sum(versions.values())
 
     # --- records -----------------------------------------------------------------------
 
