@@ -121,6 +121,16 @@ button.view-source:hover { background: #dbeafe; }
 .sync-report li { margin: 0.15em 0; }
 .sync-report li.failed { color: #dc2626; }
 .sync-summary { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.sync-heading { font-weight: 600; font-size: 0.92em; }
+.upload-current .sync-report { border-left: 4px solid #2563eb; padding: 0.3em 0.7em; background: #f8fafc;
+  border-radius: 4px; }
+details.earlier-uploads { margin-top: 0.4em; font-size: 0.9em; color: var(--body-text-color-subdued); }
+details.earlier-uploads summary { cursor: pointer; color: #2563eb; }
+details.earlier-uploads .sync-report, details.earlier-uploads .notice { opacity: 0.85; margin-left: 0.6em; }
+.upload-refused { margin: 0.3em 0; font-size: 0.92em; }
+.upload-refused[hidden] { display: none; }
+.doc-gone { font-size: 0.82em; color: #b45309; font-style: italic; }
+.cite-card.doc-deleted { border-style: dashed; }
 
 @media (max-width: 768px) {
   .viewer-body { flex-direction: column; padding: 0.5em; }
@@ -254,6 +264,55 @@ HEAD = """
     }
   }, 100);
   setTimeout(function () { clearInterval(poll); }, 30000);
+
+  // The app's upload limit (PANEL_MAX_UPLOAD_MB), applied before a byte is sent: a file over it is
+  // taken out of the selection or the drop and named in the page, in the words the server would use.
+  function mb(size) {
+    return size >= 100000 ? (size / 1000000).toFixed(1) + ' MB' : size.toLocaleString('en-US') + ' bytes';
+  }
+  function tooLarge(files) {
+    var box = document.getElementById('upload-limit');
+    var limit = box ? parseInt(box.getAttribute('data-max-bytes'), 10) : NaN;
+    var out = { ok: [], refused: [] };
+    Array.prototype.forEach.call(files || [], function (f) {
+      (!isNaN(limit) && f.size > limit ? out.refused : out.ok).push(f);
+    });
+    var say = box && box.querySelector('.upload-refused');
+    if (say) {
+      say.hidden = out.refused.length === 0;
+      say.textContent = out.refused.map(function (f) {
+        return f.name + ': is ' + mb(f.size) + '; the limit is ' + mb(limit) + ' (PANEL_MAX_UPLOAD_MB). Not sent.';
+      }).join(' ');
+    }
+    return out;
+  }
+  function resend(input, files) {
+    var dt = new DataTransfer();
+    files.forEach(function (f) { dt.items.add(f); });
+    input.files = dt.files;
+    input.__panelChecked = true;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+  document.addEventListener('change', function (event) {
+    var input = event.target;
+    if (!input || !input.matches || !input.matches('#upload input[type=file]')) { return; }
+    if (input.__panelChecked) { input.__panelChecked = false; return; }
+    var checked = tooLarge(input.files);
+    if (!checked.refused.length) { return; }
+    event.stopImmediatePropagation();
+    event.preventDefault();
+    if (checked.ok.length) { resend(input, checked.ok); } else { input.value = ''; }
+  }, true);
+  document.addEventListener('drop', function (event) {
+    var zone = event.target && event.target.closest && event.target.closest('#upload');
+    if (!zone || !event.dataTransfer) { return; }
+    var checked = tooLarge(event.dataTransfer.files);
+    if (!checked.refused.length) { return; }
+    event.stopImmediatePropagation();
+    event.preventDefault();
+    var input = zone.querySelector('input[type=file]');
+    if (input && checked.ok.length) { resend(input, checked.ok); }
+  }, true);
 
   document.addEventListener('keydown', function (event) {
     if (event.key === 'Escape') {

@@ -7,6 +7,7 @@ uploaded files into place, reports progress to a Gradio bar and puts the outcome
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from ui.services import Services
 log = logging.getLogger("ui.documents")
 
 SUPPORTED = ".pdf, .txt, .md, .html"
+#: Upload reports a tab keeps: the newest is shown, the rest folded under "Earlier uploads".
+KEPT_REPORTS = 10
 
 
 class GradioProgress:
@@ -121,9 +124,10 @@ class DocumentHandlers:
                 batch, queue.files = queue.files, []
                 queue.busy_name = ", ".join(p.name for p in batch)
                 queue.reports.insert(0, self._ingest(batch, progress))
+                del queue.reports[KEPT_REPORTS:]
         finally:
             queue.busy_name = ""
-        return ("".join(queue.reports[:5]), *self.views(scope), render.upload_status_html("", []))
+        return (render.upload_reports_html(queue.reports), *self.views(scope), render.upload_status_html("", []))
 
     def _ingest(self, files: list[Path], progress) -> str:
         """Copy the files into the uploads folder, ingest them; the report as HTML."""
@@ -131,30 +135,30 @@ class DocumentHandlers:
         stored: list[Path] = []
         fresh: set[Path] = set()
         names: dict[str, str] = {}
-        failed: list[str] = []
-        limit = int(self.services.settings.max_upload_mb * 1_000_000)
+        refused: list[tuple[str, str]] = []
+        limit = int(self.services.settings.max_upload_mb * 1_000_000)  # as ui.layout.upload_limit_bytes
         for src in files:
             try:
                 saved = save_upload(src, src.name, uploads, limit)
             except UploadError as exc:  # too large, not what its name says, unreadable: refused as such
-                failed.append(f"{exc.name}: {exc.reason}")
+                refused.append((exc.name, exc.reason))
                 continue
             target, new = saved.path, saved.new
             stored.append(target)
             if new:
                 fresh.add(target)
             names[source_key(target)] = src.name if src.name == target.name else f"{src.name} (saved as {target.name})"
+        heading = f"Upload at {time.strftime('%H:%M:%S')}: {len(files)} file{'s' if len(files) != 1 else ''}"
         if not stored:
-            return render.notice_html("No file could be saved. " + " ".join(failed), "error")
+            return render.sync_report_html(None, refused=refused, heading=heading)
         report = self._sync(stored, GradioProgress(progress, names), prune=False)
         if report is None:
-            return render.notice_html("The ingestion failed; see the server log.", "error")
+            return render.notice_html(f"{heading}: the ingestion failed; see the server log.", "error")
         for outcome in report.failures:  # a file that could not be ingested is not kept
             path = source_path(outcome.source)
             if path in fresh:
                 path.unlink(missing_ok=True)
-        extra = "".join(render.notice_html(f, "error") for f in failed)
-        return render.sync_report_html(report, names) + extra
+        return render.sync_report_html(report, names, refused, heading)
 
     def resync(self, scope: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008
         corpus = self.services.settings.corpus_dir
