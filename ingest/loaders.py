@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -249,6 +250,15 @@ _HYPHEN_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
 
 
+def _margins():
+    """``ingest/pdf_margins.py``: the parse worker loads it beside this file (as it loads this file, without
+    the ``ingest`` package, whose import would cost the worker's start), anything else imports it."""
+    margins = sys.modules.get("panel_pdf_margins")
+    if margins is None:
+        from ingest import pdf_margins as margins
+    return margins
+
+
 @contextmanager
 def _pdf_errors(path: Path) -> Iterator[None]:
     """Whatever pypdf raises while opening or reading becomes one plain ``LoadError``."""
@@ -291,16 +301,21 @@ def _open_pdf(
         if max_pages is not None and count > max_pages:
             raise LoadError(path, f"has {count:,} pages; the limit is {max_pages:,} (PANEL_MAX_PAGES)")
         info = reader.metadata or {}
-        title = str(info.get("/Title") or "") if info else ""
+        title = " ".join(str(info.get("/Title") or "").split()) if info else ""
+        if not title and count:  # no metadata title: the first page's heading, when it has one
+            title = _margins().first_heading(_margins().extract_layout(reader.pages[0], 1))
+            reader.resolved_objects.clear()
     if not count:
         raise LoadError(path, "PDF has no pages")
 
     def read(start: int, stop: int) -> list[Page]:
         with _pdf_errors(path):
-            raw = [(n + 1, reader.pages[n].extract_text() or "") for n in range(start, stop)]
+            layouts = [_margins().extract_layout(reader.pages[n], n + 1) for n in range(start, stop)]
             # pypdf keeps every object it resolved (content streams, fonts): forget those of this window,
             # so reading a large file window by window holds one window's objects, not the whole file's.
             reader.resolved_objects.clear()
+        margins = _margins().find_margins(layouts)  # running heads, feet and page numbers: not the text
+        raw = [(p.number, _margins().strip_margins(p.text, margins[p.number])[0]) for p in layouts]
         pages = [Page(n, clean_pdf_text(t)) for n, t in raw]
         return [p for p in pages if p.text.strip()]
 

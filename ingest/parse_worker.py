@@ -204,9 +204,11 @@ def serve() -> None:
     """The worker's loop: one request in, one answer out, until stdin closes."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("panel_loaders", Path(__file__).with_name("loaders.py"))
-    loaders = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaders)
+    for name, file in (("panel_pdf_margins", "pdf_margins.py"), ("panel_loaders", "loaders.py")):
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(file))
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    loaders = sys.modules["panel_loaders"]
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file's repair notes are not the user's concern
     requests = os.dup(0)
     answers = os.fdopen(os.dup(1), "wb")

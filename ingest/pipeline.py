@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
 #: unchanged (2: sentences carry their layout role, section and paragraph; 3: German abbreviations,
-#: ordinal dates and „…“ quotations split as sentences).
-INDEX_FORMAT = 3
+#: ordinal dates and „…“ quotations split as sentences; 4: PDF running heads, feet and page numbers removed).
+INDEX_FORMAT = 4
 
 STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")
 

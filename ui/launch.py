@@ -88,7 +88,7 @@ def serve(services) -> int:
         css=CSS, head=HEAD, theme=_theme(), show_error=False, ssr_mode=False, inbrowser=False,
         footer_links=["settings"], allowed_paths=[str(services.exports_dir)],
         # Gradio's own limit only backs up the page's (the app's, in its words; ui/assets.py), a little above it
-        max_file_size=f"{settings.max_upload_mb * 1.1:.1f}mb",
+        max_file_size=f"{int(settings.max_upload_mb * 1.1) + 1}mb",
     )
     return 0
 
