@@ -132,6 +132,13 @@ details.earlier-uploads .sync-report, details.earlier-uploads .notice { opacity:
 .doc-gone { font-size: 0.82em; color: #b45309; font-style: italic; }
 .cite-card.doc-deleted { border-style: dashed; }
 
+/* evaluation tables: column names break between words, never inside one; values are never clipped */
+#eval-questions th, #eval-summary th { word-break: normal !important; overflow-wrap: normal !important;
+  hyphens: none; }
+#eval-questions th *, #eval-summary th * { word-break: normal !important; overflow-wrap: normal !important; }
+#eval-summary td, #eval-summary td * { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
+
 @media (max-width: 768px) {
   .viewer-body { flex-direction: column; padding: 0.5em; }
   .viewer-quote { position: static; min-width: 0; order: -1; }
