@@ -69,7 +69,7 @@ class OpenedDocument:
     """
 
     def __init__(self, path: Path, title: str, page_count: int, digest: str, metadata: dict[str, str],
-                 read: Callable[[int, int], list[Page]]) -> None:
+                 read: Callable[..., list[Page]]) -> None:
         self.path = path
         self.title = title
         self.page_count = page_count
@@ -81,8 +81,9 @@ class OpenedDocument:
     def is_pdf(self) -> bool:
         return self.path.suffix.lower() == ".pdf"
 
-    def read(self, start: int, stop: int) -> list[Page]:
-        return self._read(max(0, start), min(stop, self.page_count))
+    def read(self, start: int, stop: int, on_page: Callable[[int], None] | None = None) -> list[Page]:
+        """``on_page(n)`` is told each 1-based page number once it is read (progress while reading)."""
+        return self._read(max(0, start), min(stop, self.page_count), on_page)
 
 
 def open_document(path: Path, data: bytes | None = None, max_pages: int | None = None) -> OpenedDocument:
@@ -114,7 +115,7 @@ def open_document(path: Path, data: bytes | None = None, max_pages: int | None =
             raise LoadError(path, "no text")
         count = len(pages)
 
-        def read(start: int, stop: int) -> list[Page]:
+        def read(start: int, stop: int, on_page: Callable[[int], None] | None = None) -> list[Page]:
             return pages[start:stop]
 
     meta.setdefault("kind", _default_kind(suffix))
@@ -282,7 +283,7 @@ def _pdf_errors(path: Path) -> Iterator[None]:
 
 def _open_pdf(
     path: Path, data: bytes, max_pages: int | None = None
-) -> tuple[str, int, dict, Callable[[int, int], list[Page]]]:
+) -> tuple[str, int, dict, Callable[..., list[Page]]]:
     """Title, page count, metadata and a reader of page windows; no page's text is extracted yet."""
     import io
 
@@ -308,9 +309,13 @@ def _open_pdf(
     if not count:
         raise LoadError(path, "PDF has no pages")
 
-    def read(start: int, stop: int) -> list[Page]:
+    def read(start: int, stop: int, on_page: Callable[[int], None] | None = None) -> list[Page]:
         with _pdf_errors(path):
-            layouts = [_margins().extract_layout(reader.pages[n], n + 1) for n in range(start, stop)]
+            layouts = []
+            for n in range(start, stop):
+                layouts.append(_margins().extract_layout(reader.pages[n], n + 1))
+                if on_page is not None:
+                    on_page(n + 1)
             # pypdf keeps every object it resolved (content streams, fonts): forget those of this window,
             # so reading a large file window by window holds one window's objects, not the whole file's.
             reader.resolved_objects.clear()

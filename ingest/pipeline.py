@@ -51,6 +51,7 @@ class Progress(Protocol):
 
     def file_started(self, source: str, index: int, total: int) -> None: ...
     def embedded(self, done: int, total: int) -> None: ...
+    # optional: ``pages_read(done, total)`` after each page of a PDF is read (a display without it skips it)
 
 
 class _Silent:
@@ -302,7 +303,12 @@ class Ingester:
         if mark and not writer.resumes(mark, doc_id, header):
             self._discard_partial(key, records)
         mark = self._partials[key] = writer.start(key, doc_id, header, mark)
-        done = writer.write(mark, header, self._parser, key, progress.embedded)
+        pages_read = getattr(progress, "pages_read", None)
+        self._parser.on_page = (lambda n: pages_read(n, header.page_count)) if pages_read else None
+        try:
+            done = writer.write(mark, header, self._parser, key, progress.embedded)
+        finally:
+            self._parser.on_page = None
         if not done.chunks:
             raise LoadError(path, NO_PDF_TEXT if header.is_pdf else "no text to index")
         crash_point("passages-written")

@@ -100,8 +100,10 @@ def test_text_document_has_no_pages_export_keeps_no_hostile_link_and_deletion_sh
                          [str(FIXTURES / "hostile-link.md"), str(FIXTURES / "minimal-document.pdf")])
     expect(page.locator("#ingest-report")).to_contain_text("hostile-link.md: added", timeout=INGEST_MS)
     expect(page.locator("#documents-table")).to_contain_text(HOSTILE_TITLE)
-    rows = page.evaluate("""() => [...document.querySelectorAll('#documents-table tr')]
-        .map(tr => [...tr.children].map(c => c.innerText.trim())).filter(r => r.length >= 6)""")
+    rows = page.evaluate("""() => { const rows = {};
+        document.querySelectorAll('#documents-table [role=gridcell][data-row]').forEach(c => {
+            (rows[c.dataset.row] = rows[c.dataset.row] || [])[+c.dataset.col] = c.innerText.trim(); });
+        return Object.values(rows); }""")
     mine = [r for r in rows if r[0] == HOSTILE_TITLE]
     assert mine and mine[0][3] == "", rows  # a Markdown document has no pages
     pdfs = [r for r in rows if r[1].endswith(".pdf")]
@@ -167,3 +169,30 @@ def test_evaluation_tab_is_readable_at_desktop_width(tab):
         for run_dir in (set(out.iterdir()) if out.is_dir() else set()) - before:
             if run_dir.is_dir() and run_dir.stat().st_mtime >= started - 5:
                 shutil.rmtree(run_dir)
+
+
+def test_layout_fits_the_window_and_a_phone_opens_at_the_title(tab):
+    desk = tab({"width": 1400, "height": 900}).page
+    desk.wait_for_timeout(800)
+    bottom = desk.evaluate("document.querySelector('#question textarea').getBoundingClientRect().bottom")
+    assert bottom <= 900 - 16, f"the question box ends at {bottom} px of 900"
+    assert desk.evaluate("document.scrollingElement.scrollHeight") <= 900 + 2, "the whole page scrolls at 1400x900"
+    shot(desk, "26-desktop-1400x900-start")
+
+    phone = tab(PHONE).page
+    phone.wait_for_timeout(1500)  # the page script settles the scroll after the box's autofocus
+    assert phone.evaluate("window.scrollY") == 0
+    expect(phone.locator("#intro h2")).to_be_in_viewport()
+    assert phone.evaluate("document.querySelector('#chatbot').getBoundingClientRect().height") >= 480
+    ask(phone, FIRST)
+    link = last_turn(phone).locator("a.cite-link").first
+    link.click()
+    card = phone.locator("#chatbot .inline-card")
+    expect(card).to_have_count(1)
+    phone.wait_for_timeout(300)
+    inside = phone.evaluate("""() => {
+        const c = document.querySelector('#chatbot .inline-card').getBoundingClientRect();
+        const b = document.querySelector('#chatbot').getBoundingClientRect();
+        return c.top >= b.top - 1 && (c.bottom <= b.bottom + 1 || c.height > b.height); }""")
+    assert inside, "the card opened in place is clipped by the chat"
+    shot(phone, "27-phone-start-card-in-place")

@@ -139,7 +139,12 @@ details.earlier-uploads .sync-report, details.earlier-uploads .notice { opacity:
 #eval-summary td, #eval-summary td * { white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }
 
+/* the chat takes the window's height left over, so the question box is on screen and the page does not
+   scroll at 1400x900 (what sits above and below the chat is ~470 px) */
+#chatbot { height: clamp(300px, calc(100vh - 480px), 1100px) !important; max-height: none !important; }
+
 @media (max-width: 768px) {
+  #chatbot { height: clamp(380px, calc(100vh - 300px), 900px) !important; }
   .viewer-body { flex-direction: column; padding: 0.5em; }
   .viewer-quote { position: static; min-width: 0; order: -1; }
   .viewer-page img { width: 190%; max-width: none; }  /* zoomed in: small print stays readable */
@@ -193,6 +198,16 @@ HEAD = """
     close.textContent = 'Close ✕';
     copy.insertBefore(close, copy.firstChild);
     turn.appendChild(copy);
+    // the chat scrolls inside itself: bring the whole card into its view, moving nothing else
+    var scroller = copy.parentElement;
+    while (scroller && scroller !== document.body && !(scroller.scrollHeight > scroller.clientHeight + 2 &&
+           /(auto|scroll)/.test(getComputedStyle(scroller).overflowY))) { scroller = scroller.parentElement; }
+    if (scroller && scroller !== document.body) {
+      var box = copy.getBoundingClientRect(), view = scroller.getBoundingClientRect();
+      if (box.bottom > view.bottom) {
+        scroller.scrollTop += Math.min(box.bottom - view.bottom + 8, box.top - view.top);
+      }
+    }
   }
 
   // Scrolls the page image so the marked sentence is in view (on a phone the page is zoomed in).
@@ -259,6 +274,18 @@ HEAD = """
     var bubble = t.closest('#chatbot .turn');
     if (bubble && !phone()) { activate(bubble.getAttribute('data-turn')); }
   }, true);
+
+  // On a phone the page opens at its top (the title, then the chat), not scrolled to the autofocused box.
+  if (phone()) {
+    var settle = 0;
+    var top = setInterval(function () {
+      var box = document.querySelector('#question textarea');
+      if (box && document.activeElement === box) { box.blur(); }
+      if (box) { window.scrollTo(0, 0); }
+      if (box && ++settle > 10) { clearInterval(top); }
+    }, 100);
+    setTimeout(function () { clearInterval(top); }, 15000);
+  }
 
   // On a phone the conversation list starts closed (it would cover the chat); its tab opens it.
   var poll = setInterval(function () {

@@ -27,12 +27,21 @@ KEPT_REPORTS = 10
 
 
 class GradioProgress:
-    """The ingest ``Progress`` protocol drawn on a ``gr.Progress`` bar: files, and embedding within one."""
+    """The ingest ``Progress`` protocol drawn on a ``gr.Progress`` bar: files, and within one its pages
+    read (the first ``READ_SHARE`` of its part of the bar) and its texts embedded (the rest), so the bar
+    moves with every page and every batch."""
+
+    READ_SHARE = 0.2
 
     def __init__(self, progress: gr.Progress | None, names: dict[str, str] | None = None) -> None:
         self.progress = progress
         self.names = names or {}
         self.index, self.total, self.name = 0, 1, ""
+        self.read, self.embedded_share = 0.0, 0.0
+        self._of = ""
+
+    def _within(self) -> float:
+        return self.READ_SHARE * self.read + (1 - self.READ_SHARE) * self.embedded_share
 
     def _show(self, fraction: float, desc: str) -> None:
         if self.progress is not None:
@@ -41,12 +50,19 @@ class GradioProgress:
     def file_started(self, source: str, index: int, total: int) -> None:
         self.index, self.total = index, max(total, 1)
         self.name = self.names.get(source, Path(source).name)
-        self._show(index / self.total, f"Reading {self.name} ({index + 1} of {total})")
+        self.read, self.embedded_share = 0.0, 0.0
+        self._of = f" ({index + 1} of {total})" if total > 1 else ""
+        self._show(index / self.total, f"Reading {self.name}{self._of}")
+
+    def pages_read(self, done: int, total: int) -> None:
+        self.read = max(self.read, done / total if total else 1.0)
+        self._show((self.index + self._within()) / self.total, f"Reading {self.name}{self._of}: page {done} of {total}")
 
     def embedded(self, done: int, total: int) -> None:
-        within = done / total if total else 1.0
-        desc = f"Embedding {self.name}: {done} of {total} passages and sentences"
-        self._show((self.index + within) / self.total, desc)
+        self.read = 1.0 if self.read == 0.0 else self.read  # a text file has no pages to count
+        self.embedded_share = done / total if total else 1.0
+        desc = f"Embedding {self.name}{self._of}: {done} of {total} passages and sentences"
+        self._show((self.index + self._within()) / self.total, desc)
 
 
 def _is_under(path: Path, folder: Path) -> bool:
