@@ -156,10 +156,17 @@ def test_evaluation_tab_is_readable_at_desktop_width(tab):
             .filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.innerText)""")
         assert clipped == [], clipped
         broken = page.evaluate("""() => [...document.querySelectorAll('#eval-questions th')].filter(th => {
-            const r = document.createRange(); r.selectNodeContents(th);
-            const words = th.innerText.trim().split(/\\s+/).length;
-            const tops = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
-            return tops.size > words; }).map(th => th.innerText)""")
+            const label = th.innerText.trim();
+            if (!label) return false;
+            const holder = [...th.querySelectorAll('*')].reverse().find(e => e.innerText.trim() === label) || th;
+            const probe = document.createElement('span');
+            probe.textContent = label.split(/\\s+/).reduce((a, b) => a.length >= b.length ? a : b);
+            probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font:'
+                + getComputedStyle(holder).font;
+            document.body.appendChild(probe);
+            const word = probe.getBoundingClientRect().width;
+            probe.remove();
+            return word > holder.getBoundingClientRect().width + 0.5; }).map(th => th.innerText)""")
         assert broken == [], broken
         scale = page.evaluate("""() => Math.min(...[...document.querySelectorAll('#eval-charts img')]
             .map(i => i.clientWidth / i.naturalWidth))""")

@@ -109,12 +109,12 @@ def build_app(services: Services) -> gr.Blocks:
                         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask", min_width=70)
                         stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", interactive=False,
                                          min_width=70)
-                    with gr.Row(equal_height=True):
+                    with gr.Row(equal_height=False, elem_id="chat-foot"):  # one row: the chat keeps the height
                         regenerate = gr.Button("↻ Regenerate", size="sm", elem_id="regenerate", interactive=False,
                                                scale=0, min_width=130)
                         chat_status = gr.HTML("", elem_id="chat-status", container=False)
-                    with gr.Accordion("Options", open=False):
-                        k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve (k)")
+                        with gr.Accordion("Options", open=False, elem_id="chat-options"):
+                            k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve (k)")
                 with gr.Column(scale=2, min_width=300):
                     gr.Markdown("### Sources", elem_id="sources-title")
                     sources = gr.HTML(cards.sources_html([]), elem_id="sources-panel")
