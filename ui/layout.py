@@ -124,11 +124,12 @@ def build_app(services: Services) -> gr.Blocks:
                     with gr.Column(scale=3, min_width=300):
                         files = gr.File(label=f"Add files ({SUPPORTED}; up to {settings.max_upload_mb:g} MB each)",
                                         file_count="multiple", elem_id="upload", height=150)
-                        gr.HTML(render.upload_limit_html(upload_limit_bytes(settings)), container=False,
-                                elem_id="upload-limit-box")
                         ingest_progress = gr.HTML("", elem_id="ingest-progress", container=False)
                         upload_status = gr.HTML(render.upload_status_html("", []), elem_id="upload-status",
                                                 container=False)
+                        # below the progress and status (the progress stays right under the drop zone)
+                        gr.HTML(render.upload_limit_html(upload_limit_bytes(settings)), container=False,
+                                elem_id="upload-limit-box")
                         report = gr.HTML(elem_id="ingest-report")
                     with gr.Column(scale=2, min_width=280):
                         to_delete = gr.Dropdown(label="Document to delete", choices=[], elem_id="delete-choice")
