@@ -225,8 +225,8 @@ def _write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
     charts: dict[str, Path] = {}
 
-    # Sized for the UI's two-column gallery (~650 px per chart at 1400 px): labels stay ~13 px on screen.
-    fig = Figure(figsize=(7, 4.8), layout="constrained")
+    # Sized for the UI's two-column gallery (~475 px per chart at 1400 px): labels stay ~13 px on screen.
+    fig = Figure(figsize=(5.6, 4.2), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(pipelines))
@@ -246,7 +246,7 @@ def _write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     charts["metrics"] = out_dir / "metrics.png"
     fig.savefig(charts["metrics"], dpi=110)
 
-    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    fig = Figure(figsize=(5.6, 3.6), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     all_ms = [1000 * q["latency"] for p in pipelines.values() for q in p["questions"]]

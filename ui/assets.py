@@ -140,8 +140,8 @@ details.earlier-uploads .sync-report, details.earlier-uploads .notice { opacity:
   text-overflow: clip !important; }
 
 /* the chat takes the window's height left over, so the question box is on screen and the page does not
-   scroll at 1400x900 (what sits above and below the chat is ~470 px) */
-#chatbot { height: clamp(300px, calc(100vh - 520px), 1100px) !important; max-height: none !important; }
+   scroll at 1400x900 (what sits above and below the chat, the footer included, is ~545 px) */
+#chatbot { height: clamp(300px, calc(100vh - 545px), 1100px) !important; max-height: none !important; }
 #chat-foot { align-items: flex-start; flex-wrap: nowrap; }
 #chat-status { flex: 1 1 auto; }
 #chat-options { flex: 0 0 220px; }
