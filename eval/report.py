@@ -242,11 +242,11 @@ def _write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     ax.set_xlim(0, 1.12)
     ax.set_xlabel("share (false-abstention rate: lower is better)")
     ax.set_title("Answer quality on the regression set")
-    ax.legend(loc="lower right")
+    fig.legend(loc="outside lower center", ncols=max(1, len(pipelines)), frameon=False)
     charts["metrics"] = out_dir / "metrics.png"
     fig.savefig(charts["metrics"], dpi=110)
 
-    fig = Figure(figsize=(5.6, 3.6), layout="constrained")
+    fig = Figure(figsize=(5.6, 4.2), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     all_ms = [1000 * q["latency"] for p in pipelines.values() for q in p["questions"]]
@@ -263,7 +263,7 @@ def _write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     ax.set_xlabel("latency per question (ms)")
     ax.set_ylabel("questions")
     ax.set_title("Latency per question")
-    ax.legend(fontsize=10)
+    fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=9.5)
     charts["latency"] = out_dir / "latency.png"
     fig.savefig(charts["latency"], dpi=110)
     return charts
