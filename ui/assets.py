@@ -128,6 +128,7 @@ details.earlier-uploads { margin-top: 0.4em; font-size: 0.9em; color: var(--body
 details.earlier-uploads summary { cursor: pointer; color: #2563eb; }
 details.earlier-uploads .sync-report, details.earlier-uploads .notice { opacity: 0.85; margin-left: 0.6em; }
 .upload-refused { margin: 0.3em 0; font-size: 0.92em; }
+.upload-hint { font-size: 0.82em; color: var(--body-text-color-subdued); padding: 0 0.7em; }
 .upload-refused[hidden] { display: none; }
 .doc-gone { font-size: 0.82em; color: #b45309; font-style: italic; }
 .cite-card.doc-deleted { border-style: dashed; }

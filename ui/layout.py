@@ -122,7 +122,7 @@ def build_app(services: Services) -> gr.Blocks:
             with gr.Tab("Documents", id="documents"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=300):
-                        files = gr.File(label=f"Add files ({SUPPORTED}; up to {settings.max_upload_mb:g} MB each)",
+                        files = gr.File(label=f"Add files ({SUPPORTED})",
                                         file_count="multiple", elem_id="upload", height=150)
                         ingest_progress = gr.HTML("", elem_id="ingest-progress", container=False)
                         upload_status = gr.HTML(render.upload_status_html("", []), elem_id="upload-status",

@@ -281,7 +281,8 @@ def upload_status_html(busy: str, waiting: Sequence[str]) -> str:
 def upload_limit_html(max_bytes: int) -> str:
     """Where the page script reads the app's upload limit, and where it says which files it refused."""
     return (f'<div id="upload-limit" data-max-bytes="{int(max_bytes)}">'
-            '<div class="upload-refused notice error" role="alert" hidden></div></div>')
+            '<div class="upload-refused notice error" role="alert" hidden></div>'
+            f'<div class="upload-hint">Up to {max_bytes / 1_000_000:g} MB a file.</div></div>')
 
 
 def notice_html(message: str, kind: str = "info") -> str:
