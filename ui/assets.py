@@ -280,15 +280,18 @@ HEAD = """
   }, true);
 
   // On a phone the page opens at its top (the title, then the chat), not scrolled to the autofocused box.
+  // It keeps the box's focus, and stops at the first thing the user does.
   if (phone()) {
     var settle = 0;
     var top = setInterval(function () {
-      var box = document.querySelector('#question textarea');
-      if (box && document.activeElement === box) { box.blur(); }
-      if (box) { window.scrollTo(0, 0); }
-      if (box && ++settle > 10) { clearInterval(top); }
+      if (document.querySelector('#question textarea')) { window.scrollTo(0, 0); if (++settle > 10) { stop(); } }
     }, 100);
-    setTimeout(function () { clearInterval(top); }, 15000);
+    var stop = function () {
+      clearInterval(top);
+      ['pointerdown', 'keydown', 'touchstart', 'wheel'].forEach(function (t) { window.removeEventListener(t, stop, true); });
+    };
+    ['pointerdown', 'keydown', 'touchstart', 'wheel'].forEach(function (t) { window.addEventListener(t, stop, true); });
+    setTimeout(stop, 15000);
   }
 
   // On a phone the conversation list starts closed (it would cover the chat); its tab opens it.
