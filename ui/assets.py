@@ -286,11 +286,12 @@ HEAD = """
     var top = setInterval(function () {
       if (document.querySelector('#question textarea')) { window.scrollTo(0, 0); if (++settle > 10) { stop(); } }
     }, 100);
+    var acts = ['pointerdown', 'keydown', 'touchstart', 'wheel'];
     var stop = function () {
       clearInterval(top);
-      ['pointerdown', 'keydown', 'touchstart', 'wheel'].forEach(function (t) { window.removeEventListener(t, stop, true); });
+      acts.forEach(function (t) { window.removeEventListener(t, stop, true); });
     };
-    ['pointerdown', 'keydown', 'touchstart', 'wheel'].forEach(function (t) { window.addEventListener(t, stop, true); });
+    acts.forEach(function (t) { window.addEventListener(t, stop, true); });
     setTimeout(stop, 15000);
   }
 
