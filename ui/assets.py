@@ -137,6 +137,8 @@ details.earlier-uploads .sync-report, details.earlier-uploads .notice { opacity:
 #eval-questions th, #eval-summary th { word-break: normal !important; overflow-wrap: normal !important;
   hyphens: none; }
 #eval-questions th *, #eval-summary th * { word-break: normal !important; overflow-wrap: normal !important; }
+#eval-questions td:first-child, #eval-questions td:first-child * { word-break: keep-all !important;
+  overflow-wrap: normal !important; }
 #eval-summary td, #eval-summary td * { white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }
 

@@ -160,7 +160,7 @@ def build_evaluation_tab(services: Services) -> None:
                         visible=False)
     only_failures = gr.Checkbox(label="Show only failures", value=False, elem_id="eval-only-failures")
     questions = gr.Dataframe(headers=ROW_HEADERS, interactive=False, wrap=True, label="Per question",
-                             elem_id="eval-questions", column_widths=["5%", "22%", "10%", "8%", "18%", "28%", "9%"])
+                             elem_id="eval-questions", column_widths=["6%", "22%", "10%", "8%", "17%", "28%", "9%"])
     report = gr.File(label="report.md (the full report)", interactive=False, elem_id="eval-report", visible=False)
     rows = gr.State([])
 
