@@ -223,8 +223,20 @@ def markdown_report(results: dict[str, Any], charts: dict[str, Path]) -> str:
     return "\n".join(parts) + "\n"
 
 
+#: Type sizes of the charts: read at the UI's gallery size (~650 px per chart), the labels stay legible.
+CHART_FONTS = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "xtick.labelsize": 10.5,
+               "ytick.labelsize": 10.5, "legend.fontsize": 10}
+
+
 def write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     """``metrics.png`` (grouped bars per pipeline) and ``latency.png`` (histogram with p50/p95)."""
+    import matplotlib
+
+    with matplotlib.rc_context(CHART_FONTS):
+        return _write_charts(results, out_dir)
+
+
+def _write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -232,7 +244,8 @@ def write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
     charts: dict[str, Path] = {}
 
-    fig = Figure(figsize=(9, 5.5), layout="constrained")
+    # Sized for the UI's two-column gallery (~475 px per chart at 1400 px): labels stay ~13 px on screen.
+    fig = Figure(figsize=(5.6, 4.2), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(pipelines))
@@ -241,18 +254,18 @@ def write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
         values = [p["summary"].get(m) for m in CHART_METRICS]
         ys = [j + i * width for j in range(len(CHART_METRICS))]
         bars = ax.barh(ys, [v or 0 for v in values], height=width, label=name, color=colors[i % len(colors)])
-        ax.bar_label(bars, labels=["n/a" if v is None else f"{100 * v:.0f}%" for v in values], fontsize=7, padding=2)
+        ax.bar_label(bars, labels=["n/a" if v is None else f"{100 * v:.0f}%" for v in values], fontsize=10, padding=2)
     ax.set_yticks([j + width * (len(pipelines) - 1) / 2 for j in range(len(CHART_METRICS))],
                   [labels[m] for m in CHART_METRICS])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.12)
     ax.set_xlabel("share (false-abstention rate: lower is better)")
     ax.set_title("Answer quality on the regression set")
-    ax.legend(loc="lower right")
+    fig.legend(loc="outside lower center", ncols=max(1, len(pipelines)), frameon=False)
     charts["metrics"] = out_dir / "metrics.png"
     fig.savefig(charts["metrics"], dpi=110)
 
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    fig = Figure(figsize=(5.6, 4.2), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     all_ms = [1000 * q["latency"] for p in pipelines.values() for q in p["questions"]]
@@ -269,7 +282,7 @@ def write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     ax.set_xlabel("latency per question (ms)")
     ax.set_ylabel("questions")
     ax.set_title("Latency per question")
-    ax.legend(fontsize=8)
+    fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=9.5)
     charts["latency"] = out_dir / "latency.png"
     fig.savefig(charts["latency"], dpi=110)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ class OpenedDocument:
     """
 
     def __init__(self, path: Path, title: str, page_count: int, digest: str, metadata: dict[str, str],
-                 read: Callable[[int, int], list[Page]]) -> None:
+                 read: Callable[..., list[Page]]) -> None:
         self.path = path
         self.title = title
         self.page_count = page_count
@@ -80,8 +81,9 @@ class OpenedDocument:
     def is_pdf(self) -> bool:
         return self.path.suffix.lower() == ".pdf"
 
-    def read(self, start: int, stop: int) -> list[Page]:
-        return self._read(max(0, start), min(stop, self.page_count))
+    def read(self, start: int, stop: int, on_page: Callable[[int], None] | None = None) -> list[Page]:
+        """``on_page(n)`` is told each 1-based page number once it is read (progress while reading)."""
+        return self._read(max(0, start), min(stop, self.page_count), on_page)
 
 
 def open_document(path: Path, data: bytes | None = None, max_pages: int | None = None) -> OpenedDocument:
@@ -113,7 +115,7 @@ def open_document(path: Path, data: bytes | None = None, max_pages: int | None =
             raise LoadError(path, "no text")
         count = len(pages)
 
-        def read(start: int, stop: int) -> list[Page]:
+        def read(start: int, stop: int, on_page: Callable[[int], None] | None = None) -> list[Page]:
             return pages[start:stop]
 
     meta.setdefault("kind", _default_kind(suffix))
@@ -249,6 +251,15 @@ _HYPHEN_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
 
 
+def _margins():
+    """``ingest/pdf_margins.py``: the parse worker loads it beside this file (as it loads this file, without
+    the ``ingest`` package, whose import would cost the worker's start), anything else imports it."""
+    margins = sys.modules.get("panel_pdf_margins")
+    if margins is None:
+        from ingest import pdf_margins as margins
+    return margins
+
+
 @contextmanager
 def _pdf_errors(path: Path) -> Iterator[None]:
     """Whatever pypdf raises while opening or reading becomes one plain ``LoadError``."""
@@ -272,7 +283,7 @@ def _pdf_errors(path: Path) -> Iterator[None]:
 
 def _open_pdf(
     path: Path, data: bytes, max_pages: int | None = None
-) -> tuple[str, int, dict, Callable[[int, int], list[Page]]]:
+) -> tuple[str, int, dict, Callable[..., list[Page]]]:
     """Title, page count, metadata and a reader of page windows; no page's text is extracted yet."""
     import io
 
@@ -291,16 +302,25 @@ def _open_pdf(
         if max_pages is not None and count > max_pages:
             raise LoadError(path, f"has {count:,} pages; the limit is {max_pages:,} (PANEL_MAX_PAGES)")
         info = reader.metadata or {}
-        title = str(info.get("/Title") or "") if info else ""
+        title = " ".join(str(info.get("/Title") or "").split()) if info else ""
+        if not title and count:  # no metadata title: the first page's heading, when it has one
+            title = _margins().first_heading(_margins().extract_layout(reader.pages[0], 1))
+            reader.resolved_objects.clear()
     if not count:
         raise LoadError(path, "PDF has no pages")
 
-    def read(start: int, stop: int) -> list[Page]:
+    def read(start: int, stop: int, on_page: Callable[[int], None] | None = None) -> list[Page]:
         with _pdf_errors(path):
-            raw = [(n + 1, reader.pages[n].extract_text() or "") for n in range(start, stop)]
+            layouts = []
+            for n in range(start, stop):
+                layouts.append(_margins().extract_layout(reader.pages[n], n + 1))
+                if on_page is not None:
+                    on_page(n + 1)
             # pypdf keeps every object it resolved (content streams, fonts): forget those of this window,
             # so reading a large file window by window holds one window's objects, not the whole file's.
             reader.resolved_objects.clear()
+        margins = _margins().find_margins(layouts)  # running heads, feet and page numbers: not the text
+        raw = [(p.number, _margins().strip_margins(p.text, margins[p.number])[0]) for p in layouts]
         pages = [Page(n, clean_pdf_text(t)) for n, t in raw]
         return [p for p in pages if p.text.strip()]
 

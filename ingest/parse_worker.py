@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ingest.loaders import LoadedDocument, Page
 
 _HEADER = struct.Struct("!Q")
@@ -58,6 +60,7 @@ class ParseWorker:
         self._proc: subprocess.Popen | None = None
         self._path = Path()  # the file open in the worker
         self.started = 0  # worker processes started (one per run unless a file had to be stopped)
+        self.on_page: Callable[[int], None] | None = None  # told each page number as the worker reads it
 
     def load(self, path: Path, data: bytes) -> LoadedDocument:
         """The whole file at once (``open`` then ``read`` of every page); small files and tests use it."""
@@ -96,7 +99,12 @@ class ParseWorker:
         proc = self._ensure()
         try:
             _send(proc.stdin, request)
-            status, payload = _receive(proc.stdout.fileno(), time.monotonic() + self.timeout)
+            deadline = time.monotonic() + self.timeout
+            status, payload = _receive(proc.stdout.fileno(), deadline)
+            while status == "page":  # a page of the window read: progress, then the rest of the answer
+                if self.on_page is not None:
+                    self.on_page(int(payload))
+                status, payload = _receive(proc.stdout.fileno(), deadline)
         except TimeoutError:
             self._kill()
             took = "to read" if what in ("open it", "read it") else f"to {what}"
@@ -179,9 +187,10 @@ def _receive(fd: int, deadline: float | None) -> object:
     return pickle.loads(_read_exact(fd, size, deadline))
 
 
-def _answer(loaders, request: tuple, opened: list) -> tuple[str, object]:
+def _answer(loaders, request: tuple, opened: list, answers=None) -> tuple[str, object]:
     """One request: ``("open", path, data, max_pages)`` keeps the file open in ``opened[0]``;
-    ``("read", start, stop)`` returns its pages at those positions."""
+    ``("read", start, stop)`` returns its pages at those positions, after a ``("page", n)`` message on
+    ``answers`` for each page read (progress)."""
     try:
         if request[0] == "open":
             _, path, data, max_pages = request
@@ -189,7 +198,11 @@ def _answer(loaders, request: tuple, opened: list) -> tuple[str, object]:
             doc = opened[0] = loaders.open_document(Path(path), data, max_pages=max_pages)
             return "ok", (doc.title, doc.page_count, doc.content_hash, doc.metadata)
         _, start, stop = request
-        return "ok", [(p.number, p.text) for p in opened[0].read(start, stop)]
+        def on_page(n: int) -> None:
+            if answers is not None:
+                _send(answers, ("page", n))
+
+        return "ok", [(p.number, p.text) for p in opened[0].read(start, stop, on_page)]
     except loaders.LoadError as exc:
         return "error", exc.reason
     except MemoryError:
@@ -204,9 +217,11 @@ def serve() -> None:
     """The worker's loop: one request in, one answer out, until stdin closes."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("panel_loaders", Path(__file__).with_name("loaders.py"))
-    loaders = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaders)
+    for name, file in (("panel_pdf_margins", "pdf_margins.py"), ("panel_loaders", "loaders.py")):
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(file))
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    loaders = sys.modules["panel_loaders"]
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file's repair notes are not the user's concern
     requests = os.dup(0)
     answers = os.fdopen(os.dup(1), "wb")
@@ -217,7 +232,7 @@ def serve() -> None:
             request = _receive(requests, None)
         except EOFError:
             return
-        _send(answers, _answer(loaders, request, opened))
+        _send(answers, _answer(loaders, request, opened, answers))
 
 
 if __name__ == "__main__":

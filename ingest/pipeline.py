@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
 #: unchanged (2: sentences carry their layout role, section and paragraph; 3: German abbreviations,
-#: ordinal dates and „…“ quotations split as sentences; 4: passages carry their language, sentences their speaker).
+#: ordinal dates and „…“ quotations split as sentences; 4: PDF running heads, feet and page numbers removed,
+#: passages carry their language, sentences their speaker).
 INDEX_FORMAT = 4
 
 STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")
@@ -52,6 +53,7 @@ class Progress(Protocol):
 
     def file_started(self, source: str, index: int, total: int) -> None: ...
     def embedded(self, done: int, total: int) -> None: ...
+    # optional: ``pages_read(done, total)`` after each page of a PDF is read (a display without it skips it)
 
 
 class _Silent:
@@ -311,7 +313,12 @@ class Ingester:
         if mark and not writer.resumes(mark, doc_id, header):
             self._discard_partial(key, records)
         mark = self._partials[key] = writer.start(key, doc_id, header, mark)
-        done = writer.write(mark, header, self._parser, key, progress.embedded)
+        pages_read = getattr(progress, "pages_read", None)
+        self._parser.on_page = (lambda n: pages_read(n, header.page_count)) if pages_read else None
+        try:
+            done = writer.write(mark, header, self._parser, key, progress.embedded)
+        finally:
+            self._parser.on_page = None
         if not done.chunks:
             raise LoadError(path, NO_PDF_TEXT if header.is_pdf else "no text to index")
         crash_point("passages-written")

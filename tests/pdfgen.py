@@ -64,3 +64,14 @@ def flate_bomb(expanded: int) -> bytes:
     body = b"".join(comp.compress(chunk) for _ in range(expanded >> 20)) + comp.flush()
     stream = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream"
     return build(_pages([4], [stream]))
+
+
+def laid_out_pdf(pages: list[list[tuple[float, float, str]]]) -> bytes:
+    """Pages of (height from the bottom, font size, text) lines, each drawn where it says."""
+    streams = []
+    for lines in pages:
+        ops = b"".join(
+            b"BT /F1 %.1f Tf 72 %.1f Td (%s) Tj ET\n" % (size, y, text.encode("latin-1")) for y, size, text in lines
+        )
+        streams.append(_stream(ops))
+    return build(_pages([4 + i for i in range(len(streams))], streams))

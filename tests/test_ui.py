@@ -251,11 +251,13 @@ def test_gradio_progress_maps_files_and_batches_to_one_bar():
     calls = []
     progress = GradioProgress(lambda fraction, desc: calls.append((round(fraction, 3), desc)))
     progress.file_started("/x/a.pdf", 0, 2)
+    progress.pages_read(1, 4)
+    progress.pages_read(4, 4)  # reading is the first fifth of a file's part
     progress.embedded(5, 10)
     progress.file_started("/x/b.pdf", 1, 2)
     progress.embedded(10, 10)
-    assert [c[0] for c in calls] == [0.0, 0.25, 0.5, 1.0]
-    assert "a.pdf" in calls[1][1] and "b.pdf" in calls[2][1]
+    assert [c[0] for c in calls] == [0.0, 0.025, 0.1, 0.3, 0.5, 1.0]
+    assert "a.pdf" in calls[1][1] and "page 1 of 4" in calls[1][1] and "b.pdf" in calls[4][1]
 
 
 def test_ingestion_and_evaluation_do_not_queue_behind_chat(tmp_path: Path):
@@ -270,12 +272,19 @@ def test_ingestion_and_evaluation_do_not_queue_behind_chat(tmp_path: Path):
     for fn in demo.fns.values():
         if fn.queue:
             groups.setdefault(fn.name, set()).add(fn.concurrency_id)
-    assert groups["ingest_queued"] == groups["delete"] == groups["resync"] == {"ingest"}
+    assert groups["ingest_queued"] == groups["resync"] == {"ingest"}
+    assert "ingest" in groups["delete"]  # the document's delete (the conversation's is a quick one)
     assert groups["drain"] == {"chat"}
     assert groups["run"] == {"eval"}
-    # what only changes this tab's own state answers at once, outside every queue
-    unqueued = {fn.name for fn in demo.fns.values() if not fn.queue}
-    assert {"enqueue", "stop", "receive", "restore", "show"} <= unqueued
+    # what only changes this tab's own state is queued (Gradio shows gr.Info / gr.Warning only for queued
+    # events) with no limit, so it never waits behind another event; Stop says nothing and stays outside
+    quick = {"enqueue", "receive", "restore", "show", "rename", "open", "new", "regenerate", "sources_view", "views"}
+    found = {fn.name for fn in demo.fns.values() if fn.name in quick}
+    assert found == quick
+    for fn in demo.fns.values():
+        if fn.name in quick:
+            assert fn.queue and fn.concurrency_limit is None, fn.name
+    assert {fn.name for fn in demo.fns.values() if not fn.queue} >= {"stop"}
 
 
 def test_evaluation_tables_and_comparison():
@@ -305,3 +314,37 @@ def test_evaluation_tables_and_comparison():
     assert "1 worse, 0 better, 94 unchanged" in md
     assert "&lt;script&gt;" in md and "<script>" not in md
     assert "| pass_rate | 70.0% | 60.0% | -10.0 pts | worse |" in md
+
+
+def test_ingesting_a_pdf_reports_each_page_read_before_embedding(tmp_path: Path):
+    """A 4-page PDF moves the bar at every page, then at every batch (it sat at 0 % while being read)."""
+    import shutil
+
+    from assistant.settings import Settings
+    from ingest.pipeline import Ingester
+
+    seen: list[tuple[str, int, int]] = []
+
+    class Recorder:
+        def file_started(self, source, index, total):
+            seen.append(("file", index, total))
+
+        def pages_read(self, done, total):
+            seen.append(("page", done, total))
+
+        def embedded(self, done, total):
+            seen.append(("embedded", done, total))
+
+    pdf = tmp_path / "in" / "pdflatex-4-pages.pdf"
+    pdf.parent.mkdir()
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "pdflatex-4-pages.pdf", pdf)
+    from assistant.components import build
+
+    settings = Settings(data_dir=tmp_path / "data")
+    ingester = Ingester(settings, build(settings).store)
+    ingester.sync([pdf], progress=Recorder())
+    pages = [e for e in seen if e[0] == "page"]
+    assert pages == [("page", n, 4) for n in (1, 2, 3, 4)]
+    first_embed = next(i for i, e in enumerate(seen) if e[0] == "embedded")
+    assert all(seen.index(p) < first_embed for p in pages)  # read page by page, then embedded
+    assert len([e for e in seen if e[0] == "embedded"]) >= 2  # embedding moves per batch too

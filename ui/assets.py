@@ -133,8 +133,36 @@ button.view-source:hover { background: #dbeafe; }
 .sync-report li { margin: 0.15em 0; }
 .sync-report li.failed { color: #dc2626; }
 .sync-summary { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.sync-heading { font-weight: 600; font-size: 0.92em; }
+.upload-current .sync-report { border-left: 4px solid #2563eb; padding: 0.3em 0.7em; background: #f8fafc;
+  border-radius: 4px; }
+details.earlier-uploads { margin-top: 0.4em; font-size: 0.9em; color: var(--body-text-color-subdued); }
+details.earlier-uploads summary { cursor: pointer; color: #2563eb; }
+details.earlier-uploads .sync-report, details.earlier-uploads .notice { opacity: 0.85; margin-left: 0.6em; }
+.upload-refused { margin: 0.3em 0; font-size: 0.92em; }
+.upload-hint { font-size: 0.82em; color: var(--body-text-color-subdued); padding: 0 0.7em; }
+.upload-refused[hidden] { display: none; }
+.doc-gone { font-size: 0.82em; color: #b45309; font-style: italic; }
+.cite-card.doc-deleted { border-style: dashed; }
+
+/* evaluation tables: column names break between words, never inside one; values are never clipped */
+#eval-questions th, #eval-summary th { word-break: normal !important; overflow-wrap: normal !important;
+  hyphens: none; }
+#eval-questions th *, #eval-summary th * { word-break: normal !important; overflow-wrap: normal !important; }
+#eval-questions td:first-child, #eval-questions td:first-child * { word-break: keep-all !important;
+  overflow-wrap: normal !important; }
+#eval-summary td, #eval-summary td * { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
+
+/* the chat takes the window's height left over, so the question box is on screen and the page does not
+   scroll at 1400x900 (what sits above and below the chat, the footer included, is ~545 px) */
+#chatbot { height: clamp(300px, calc(100vh - 545px), 1100px) !important; max-height: none !important; }
+#chat-foot { align-items: flex-start; flex-wrap: nowrap; }
+#chat-status { flex: 1 1 auto; }
+#chat-options { flex: 0 0 220px; }
 
 @media (max-width: 768px) {
+  #chatbot { height: clamp(380px, calc(100vh - 300px), 900px) !important; }
   .viewer-body { flex-direction: column; padding: 0.5em; }
   .viewer-quote { position: static; min-width: 0; order: -1; }
   .viewer-page img { width: 190%; max-width: none; }  /* zoomed in: small print stays readable */
@@ -188,6 +216,16 @@ HEAD = """
     close.textContent = 'Close ✕';
     copy.insertBefore(close, copy.firstChild);
     turn.appendChild(copy);
+    // the chat scrolls inside itself: bring the whole card into its view, moving nothing else
+    var scroller = copy.parentElement;
+    while (scroller && scroller !== document.body && !(scroller.scrollHeight > scroller.clientHeight + 2 &&
+           /(auto|scroll)/.test(getComputedStyle(scroller).overflowY))) { scroller = scroller.parentElement; }
+    if (scroller && scroller !== document.body) {
+      var box = copy.getBoundingClientRect(), view = scroller.getBoundingClientRect();
+      if (box.bottom > view.bottom) {
+        scroller.scrollTop += Math.min(box.bottom - view.bottom + 8, box.top - view.top);
+      }
+    }
   }
 
   // Scrolls the page image so the marked sentence is in view (on a phone the page is zoomed in).
@@ -255,6 +293,22 @@ HEAD = """
     if (bubble && !phone()) { activate(bubble.getAttribute('data-turn')); }
   }, true);
 
+  // On a phone the page opens at its top (the title, then the chat), not scrolled to the autofocused box.
+  // It keeps the box's focus, and stops at the first thing the user does.
+  if (phone()) {
+    var settle = 0;
+    var top = setInterval(function () {
+      if (document.querySelector('#question textarea')) { window.scrollTo(0, 0); if (++settle > 10) { stop(); } }
+    }, 100);
+    var acts = ['pointerdown', 'keydown', 'touchstart', 'wheel'];
+    var stop = function () {
+      clearInterval(top);
+      acts.forEach(function (t) { window.removeEventListener(t, stop, true); });
+    };
+    acts.forEach(function (t) { window.addEventListener(t, stop, true); });
+    setTimeout(stop, 15000);
+  }
+
   // On a phone the conversation list starts closed (it would cover the chat); its tab opens it.
   var poll = setInterval(function () {
     var bar = document.getElementById('conv-sidebar');
@@ -266,6 +320,55 @@ HEAD = """
     }
   }, 100);
   setTimeout(function () { clearInterval(poll); }, 30000);
+
+  // The app's upload limit (PANEL_MAX_UPLOAD_MB), applied before a byte is sent: a file over it is
+  // taken out of the selection or the drop and named in the page, in the words the server would use.
+  function mb(size) {
+    return size >= 100000 ? (size / 1000000).toFixed(1) + ' MB' : size.toLocaleString('en-US') + ' bytes';
+  }
+  function tooLarge(files) {
+    var box = document.getElementById('upload-limit');
+    var limit = box ? parseInt(box.getAttribute('data-max-bytes'), 10) : NaN;
+    var out = { ok: [], refused: [] };
+    Array.prototype.forEach.call(files || [], function (f) {
+      (!isNaN(limit) && f.size > limit ? out.refused : out.ok).push(f);
+    });
+    var say = box && box.querySelector('.upload-refused');
+    if (say) {
+      say.hidden = out.refused.length === 0;
+      say.textContent = out.refused.map(function (f) {
+        return f.name + ': is ' + mb(f.size) + '; the limit is ' + mb(limit) + ' (PANEL_MAX_UPLOAD_MB). Not sent.';
+      }).join(' ');
+    }
+    return out;
+  }
+  function resend(input, files) {
+    var dt = new DataTransfer();
+    files.forEach(function (f) { dt.items.add(f); });
+    input.files = dt.files;
+    input.__panelChecked = true;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+  document.addEventListener('change', function (event) {
+    var input = event.target;
+    if (!input || !input.matches || !input.matches('#upload input[type=file]')) { return; }
+    if (input.__panelChecked) { input.__panelChecked = false; return; }
+    var checked = tooLarge(input.files);
+    if (!checked.refused.length) { return; }
+    event.stopImmediatePropagation();
+    event.preventDefault();
+    if (checked.ok.length) { resend(input, checked.ok); } else { input.value = ''; }
+  }, true);
+  document.addEventListener('drop', function (event) {
+    var zone = event.target && event.target.closest && event.target.closest('#upload');
+    if (!zone || !event.dataTransfer) { return; }
+    var checked = tooLarge(event.dataTransfer.files);
+    if (!checked.refused.length) { return; }
+    event.stopImmediatePropagation();
+    event.preventDefault();
+    var input = zone.querySelector('input[type=file]');
+    if (input && checked.ok.length) { resend(input, checked.ok); }
+  }, true);
 
   document.addEventListener('keydown', function (event) {
     if (event.key === 'Escape') {

@@ -10,7 +10,7 @@ Everything from a document is escaped.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html import escape
 from pathlib import Path
 
@@ -95,16 +95,23 @@ def _view_button(turn: int, number: int, source: str, page: int | None) -> str:
     return f'<button class="view-source" type="button" data-key="{turn}:{number}">{label}</button>'
 
 
-def citation_card(citation: Citation, turn: int) -> str:
+#: In place of the page button when the cited document has been deleted since the answer was given.
+GONE = "This document has since been deleted: the quote is kept, its page can no longer be shown."
+
+
+def citation_card(citation: Citation, turn: int, gone: bool = False) -> str:
+    """``gone``: the document was deleted; the card keeps the quote and its title, and offers no page."""
     whole = highlighted_passage(citation.passage, citation.span)
+    action = (f'<span class="doc-gone">{escape(GONE)}</span>' if gone
+              else _view_button(turn, citation.number, citation.source, citation.page))
     return (
-        f'<div class="cite-card" id="{card_id(turn, citation.number)}" data-turn="{turn}" '
-        f'data-number="{citation.number}">'
+        f'<div class="cite-card{" doc-deleted" if gone else ""}" id="{card_id(turn, citation.number)}" '
+        f'data-turn="{turn}" data-number="{citation.number}">'
         f'<div class="card-head"><span class="num">[{citation.number}]</span> '
         f"{_location(citation.title, citation.page)}</div>"
         f'<div class="quote">{quote_html(citation.passage, citation.span)}</div>'
         f'<details class="full-passage"><summary>Full passage</summary><div class="passage">{whole}</div></details>'
-        f'<div class="card-foot">{_view_button(turn, citation.number, citation.source, citation.page)}'
+        f'<div class="card-foot">{action}'
         f'<span class="card-source">{escape(Path(citation.source).name)}</span></div></div>'
     )
 
@@ -120,7 +127,7 @@ def match_card(passage: Passage, turn: int, index: int) -> str:
     )
 
 
-def turn_sources_html(turn: Turn, number: int, active: bool = False) -> str:
+def turn_sources_html(turn: Turn, number: int, active: bool = False, gone: Collection[str] = ()) -> str:
     answer = turn.answer
     classes = "turn-sources" + (" active" if active else "") + (" abstained" if answer.abstained else "")
     head = f'<div class="turn-head"><span class="turn-num">Q{number}</span> {escape(answer.question)}</div>'
@@ -136,12 +143,15 @@ def turn_sources_html(turn: Turn, number: int, active: bool = False) -> str:
                 + "".join(match_card(p, number, i) for i, p in enumerate(matches, 1))
             )
     else:
-        body = "".join(citation_card(c, number) for c in answer.citations)
+        body = "".join(citation_card(c, number, c.doc_id in gone) for c in answer.citations)
     return f'<section class="{classes}" id="sources-{number}" data-turn="{number}">{head}{body}</section>'
 
 
-def sources_html(turns: Sequence[Turn]) -> str:
-    """The sources panel: a switcher over the answers, then each answer's cards (the newest shown)."""
+def sources_html(turns: Sequence[Turn], gone: Collection[str] = ()) -> str:
+    """The sources panel: a switcher over the answers, then each answer's cards (the newest shown).
+
+    ``gone``: ids of documents deleted since; their cards say so instead of offering the page.
+    """
     if not turns:
         return (
             '<div class="sources-empty">Sources appear here: every cited passage, with the sentence '
@@ -153,6 +163,6 @@ def sources_html(turns: Sequence[Turn]) -> str:
         f'title="{escape(t.answer.question)}">Q{i}</button>'
         for i, t in enumerate(turns, 1)
     )
-    sections = "".join(turn_sources_html(t, i, active=i == last) for i, t in enumerate(turns, 1))
+    sections = "".join(turn_sources_html(t, i, active=i == last, gone=gone) for i, t in enumerate(turns, 1))
     tabs = f'<div class="turn-tabs" aria-label="Sources of answer">{switcher}</div>' if last > 1 else ""
     return tabs + sections

@@ -75,7 +75,7 @@ class ChatHandlers:
             choices = [(conv.label, conv.id), *choices]
         return (
             render.chat_messages(conv.turns, None, "", queued),
-            cards.sources_html(conv.turns),
+            cards.sources_html(conv.turns, self.deleted_documents(conv.turns)),
             gr.update(value=self.export(conv), interactive=bool(conv.turns)),
             gr.update(choices=choices, value=conv.id),
             conv.title,
@@ -83,6 +83,25 @@ class ChatHandlers:
             gr.update(interactive=session.busy),
             gr.update(interactive=bool(conv.turns) and not session.busy),
         )
+
+    def deleted_documents(self, turns: list[Turn]) -> set[str]:
+        """Ids of documents the turns cite that are no longer in the index (their cards offer no page)."""
+        cited = {c.doc_id for t in turns for c in t.answer.citations}
+        if not cited:
+            return set()
+        try:
+            live = {d.doc_id for d in self.services.ingester.documents()}
+        except Exception:  # the list could not be read: show the cards as they were
+            log.exception("listing documents for the sources panel failed")
+            return set()
+        return cited - live
+
+    def sources_view(self, session: ChatSession | None):
+        """The sources panel again (after a document was deleted, its cards say so)."""
+        if session is None:
+            return gr.skip()
+        turns = session.conversation.turns
+        return cards.sources_html(turns, self.deleted_documents(turns))
 
     @staticmethod
     def status_html(session: ChatSession) -> str:
@@ -145,9 +164,9 @@ class ChatHandlers:
         if session is None:
             return (gr.skip(),) * 9
         title = " ".join((title or "").split())[:120]
-        if not title:
+        if not title:  # said in the page, and the box shows the name the conversation keeps
             gr.Warning("Type a name for the conversation first.")
-            return (gr.skip(),) * 9
+            return self._switch(session, session.conversation)
         session.conversation.title = title
         if session.conversation.turns:
             self.store.save(session.owner, session.conversation)

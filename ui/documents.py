@@ -7,6 +7,7 @@ uploaded files into place, reports progress to a Gradio bar and puts the outcome
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +22,26 @@ from ui.services import Services
 log = logging.getLogger("ui.documents")
 
 SUPPORTED = ".pdf, .txt, .md, .html"
+#: Upload reports a tab keeps: the newest is shown, the rest folded under "Earlier uploads".
+KEPT_REPORTS = 10
 
 
 class GradioProgress:
-    """The ingest ``Progress`` protocol drawn on a ``gr.Progress`` bar: files, and embedding within one."""
+    """The ingest ``Progress`` protocol drawn on a ``gr.Progress`` bar: files, and within one its pages
+    read (the first ``READ_SHARE`` of its part of the bar) and its texts embedded (the rest), so the bar
+    moves with every page and every batch."""
+
+    READ_SHARE = 0.2
 
     def __init__(self, progress: gr.Progress | None, names: dict[str, str] | None = None) -> None:
         self.progress = progress
         self.names = names or {}
         self.index, self.total, self.name = 0, 1, ""
+        self.read, self.embedded_share = 0.0, 0.0
+        self._of = ""
+
+    def _within(self) -> float:
+        return self.READ_SHARE * self.read + (1 - self.READ_SHARE) * self.embedded_share
 
     def _show(self, fraction: float, desc: str) -> None:
         if self.progress is not None:
@@ -38,15 +50,22 @@ class GradioProgress:
     def file_started(self, source: str, index: int, total: int) -> None:
         self.index, self.total = index, max(total, 1)
         self.name = self.names.get(source, Path(source).name)
-        self._show(index / self.total, f"Reading {self.name} ({index + 1} of {total})")
+        self.read, self.embedded_share = 0.0, 0.0
+        self._of = f" ({index + 1} of {total})" if total > 1 else ""
+        self._show(index / self.total, f"Reading {self.name}{self._of}")
+
+    def pages_read(self, done: int, total: int) -> None:
+        self.read = max(self.read, done / total if total else 1.0)
+        self._show((self.index + self._within()) / self.total, f"Reading {self.name}{self._of}: page {done} of {total}")
 
     def waiting(self, message: str) -> None:
         self._show(self.index / self.total, waiting_line(message))
 
     def embedded(self, done: int, total: int) -> None:
-        within = done / total if total else 1.0
-        desc = f"Embedding {self.name}: {done} of {total} passages and sentences"
-        self._show((self.index + within) / self.total, desc)
+        self.read = 1.0 if self.read == 0.0 else self.read  # a text file has no pages to count
+        self.embedded_share = done / total if total else 1.0
+        desc = f"Embedding {self.name}{self._of}: {done} of {total} passages and sentences"
+        self._show((self.index + self._within()) / self.total, desc)
 
 
 def _is_under(path: Path, folder: Path) -> bool:
@@ -124,9 +143,10 @@ class DocumentHandlers:
                 batch, queue.files = queue.files, []
                 queue.busy_name = ", ".join(p.name for p in batch)
                 queue.reports.insert(0, self._ingest(batch, progress))
+                del queue.reports[KEPT_REPORTS:]
         finally:
             queue.busy_name = ""
-        return ("".join(queue.reports[:5]), *self.views(scope), render.upload_status_html("", []))
+        return (render.upload_reports_html(queue.reports), *self.views(scope), render.upload_status_html("", []))
 
     def _ingest(self, files: list[Path], progress) -> str:
         """Copy the files into the uploads folder, ingest them; the report as HTML."""
@@ -134,30 +154,30 @@ class DocumentHandlers:
         stored: list[Path] = []
         fresh: set[Path] = set()
         names: dict[str, str] = {}
-        failed: list[str] = []
-        limit = int(self.services.settings.max_upload_mb * 1_000_000)
+        refused: list[tuple[str, str]] = []
+        limit = int(self.services.settings.max_upload_mb * 1_000_000)  # as ui.layout.upload_limit_bytes
         for src in files:
             try:
                 saved = save_upload(src, src.name, uploads, limit, temporary_source=True)
             except UploadError as exc:  # too large, not what its name says, unreadable: refused as such
-                failed.append(f"{exc.name}: {exc.reason}")
+                refused.append((exc.name, exc.reason))
                 continue
             target, new = saved.path, saved.new
             stored.append(target)
             if new:
                 fresh.add(target)
             names[source_key(target)] = src.name if src.name == target.name else f"{src.name} (saved as {target.name})"
+        heading = f"Upload at {time.strftime('%H:%M:%S')}: {len(files)} file{'s' if len(files) != 1 else ''}"
         if not stored:
-            return render.notice_html("No file could be saved. " + " ".join(failed), "error")
+            return render.sync_report_html(None, refused=refused, heading=heading)
         report = self._sync(stored, GradioProgress(progress, names), prune=False)
         if isinstance(report, str) or report is None:
-            return render.notice_html(report or "The ingestion failed; see the server log.", "error")
+            return render.notice_html(f"{heading}: {report or 'the ingestion failed; see the server log.'}", "error")
         for outcome in report.failures:  # a file that could not be ingested is not kept
             path = source_path(outcome.source)
             if path in fresh:
                 path.unlink(missing_ok=True)
-        extra = "".join(render.notice_html(f, "error") for f in failed)
-        return render.sync_report_html(report, names) + extra
+        return render.sync_report_html(report, names, refused, heading)
 
     def resync(self, scope: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008
         corpus = self.services.settings.corpus_dir

@@ -135,6 +135,10 @@ class EvaluationHandlers:
         return charts, report
 
 
+def running_status() -> str:
+    return "**Running the regression set…** the progress is shown here."
+
+
 def build_evaluation_tab(services: Services) -> None:
     handlers = EvaluationHandlers(services)
     gr.Markdown(
@@ -146,20 +150,22 @@ def build_evaluation_tab(services: Services) -> None:
         start = gr.Button("Run evaluation", variant="primary", elem_id="eval-run", scale=0, min_width=200)
         status = gr.Markdown("Not run yet in this session.", elem_id="eval-status", min_height=60)
     with gr.Row(equal_height=False):
-        summary = gr.Dataframe(headers=["metric", "assistant"], interactive=False, label="Summary",
-                               elem_id="eval-summary", max_height=620)
-        with gr.Column():
+        summary = gr.Dataframe(headers=["metric", "assistant"], interactive=False, label="Summary", wrap=True,
+                               elem_id="eval-summary", max_height=620, column_widths=["58%", "42%"], scale=1,
+                               min_width=360)
+        with gr.Column(scale=1):
             gr.Markdown("#### Compared with the previous run")
             comparison = gr.Markdown(elem_id="eval-comparison")
     charts = gr.Gallery(label="Charts", columns=2, height="auto", elem_id="eval-charts", object_fit="contain",
                         visible=False)
     only_failures = gr.Checkbox(label="Show only failures", value=False, elem_id="eval-only-failures")
     questions = gr.Dataframe(headers=ROW_HEADERS, interactive=False, wrap=True, label="Per question",
-                             elem_id="eval-questions", column_widths=["5%", "25%", "7%", "6%", "20%", "30%", "7%"])
+                             elem_id="eval-questions", column_widths=["6%", "22%", "10%", "8%", "17%", "28%", "9%"])
     report = gr.File(label="report.md (the full report)", interactive=False, elem_id="eval-report", visible=False)
     rows = gr.State([])
 
-    start.click(
+    # the old "not run yet" (or the last result) gives way at once to what is happening now
+    start.click(running_status, None, status, queue=False, show_progress="hidden").then(
         handlers.run, [only_failures], [status, summary, charts, questions, comparison, rows, report],
         concurrency_id="eval", concurrency_limit=1, show_progress_on=[status],
     )

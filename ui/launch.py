@@ -86,7 +86,9 @@ def serve(services) -> int:
         server_name=settings.host, server_port=settings.port, share=False, auth=auth,
         auth_message="Sign in to the panel assistant." if auth else None,
         css=CSS, head=HEAD, theme=_theme(), show_error=False, ssr_mode=False, inbrowser=False,
-        footer_links=["settings"], max_file_size="200mb", allowed_paths=[str(services.exports_dir)],
+        footer_links=["settings"], allowed_paths=[str(services.exports_dir)],
+        # Gradio's own limit only backs up the page's (the app's, in its words; ui/assets.py), a little above it
+        max_file_size=f"{int(settings.max_upload_mb * 1.1) + 1}mb",
     )
     return 0
 

@@ -27,6 +27,10 @@ INGEST = {"concurrency_id": "ingest", "concurrency_limit": 1}
 #: Several questions at once: the derived indexes swap in new states atomically (assistant/search/snapshot.py)
 #: and the embedder serialises its model calls.
 CHAT = {"concurrency_id": "chat", "concurrency_limit": 4}
+#: Quick callbacks that may say something (``gr.Info`` / ``gr.Warning``): Gradio delivers those messages
+#: only to queued events (an unqueued one prints them to the server log), so these are queued too, with
+#: no limit, since each takes milliseconds.
+QUICK = {"queue": True, "concurrency_limit": None, "show_progress": "hidden"}
 #: Runs in the browser before the delete: a cancelled confirmation sends no document. The dialog names
 #: the document as the selector shows it.
 CONFIRM_DELETE = (
@@ -53,11 +57,17 @@ def browser_secret(data_dir: Path) -> str:
         return secret
 
 
+def upload_limit_bytes(settings) -> int:
+    """``PANEL_MAX_UPLOAD_MB`` in bytes: what ``save_upload`` refuses above, and the page before sending."""
+    return int(settings.max_upload_mb * 1_000_000)
+
+
 def build_app(services: Services) -> gr.Blocks:
     settings = services.settings
     chat = ChatHandlers(services)
     docs = DocumentHandlers(services)
-    viewer = SourceViewer(PageRenderer(settings.data_dir / "page-cache"))
+    viewer = SourceViewer(PageRenderer(settings.data_dir / "page-cache"),
+                          lambda: {d.doc_id for d in services.ingester.documents()})
 
     with gr.Blocks(title="Panel assistant", analytics_enabled=False) as demo:
         browser = gr.BrowserState({"owner": "", "current": ""}, storage_key="panel-assistant-conversations",
@@ -99,12 +109,12 @@ def build_app(services: Services) -> gr.Blocks:
                         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask", min_width=70)
                         stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", interactive=False,
                                          min_width=70)
-                    with gr.Row(equal_height=True):
+                    with gr.Row(equal_height=False, elem_id="chat-foot"):  # one row: the chat keeps the height
                         regenerate = gr.Button("↻ Regenerate", size="sm", elem_id="regenerate", interactive=False,
                                                scale=0, min_width=130)
                         chat_status = gr.HTML("", elem_id="chat-status", container=False)
-                    with gr.Accordion("Options", open=False):
-                        k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve (k)")
+                        with gr.Accordion("Options", open=False, elem_id="chat-options"):
+                            k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve (k)")
                 with gr.Column(scale=2, min_width=300):
                     gr.Markdown("### Sources", elem_id="sources-title")
                     sources = gr.HTML(cards.sources_html([]), elem_id="sources-panel")
@@ -112,11 +122,14 @@ def build_app(services: Services) -> gr.Blocks:
             with gr.Tab("Documents", id="documents"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=300):
-                        files = gr.File(label=f"Add files ({SUPPORTED})", file_count="multiple",
-                                        elem_id="upload", height=150)
+                        files = gr.File(label=f"Add files ({SUPPORTED})",
+                                        file_count="multiple", elem_id="upload", height=150)
                         ingest_progress = gr.HTML("", elem_id="ingest-progress", container=False)
                         upload_status = gr.HTML(render.upload_status_html("", []), elem_id="upload-status",
                                                 container=False)
+                        # below the progress and status (the progress stays right under the drop zone)
+                        gr.HTML(render.upload_limit_html(upload_limit_bytes(settings)), container=False,
+                                elem_id="upload-limit-box")
                         report = gr.HTML(elem_id="ingest-report")
                     with gr.Column(scale=2, min_width=280):
                         to_delete = gr.Dropdown(label="Document to delete", choices=[], elem_id="delete-choice")
@@ -142,37 +155,37 @@ def build_app(services: Services) -> gr.Blocks:
 
         # --- conversations -----------------------------------------------------------------
         views = [chatbot, sources, export, conversations, title_box, chat_status, stop, regenerate]
-        demo.load(chat.restore, [browser], [session, browser, *views], queue=False)
+        demo.load(chat.restore, [browser], [session, browser, *views], **QUICK)
         for event in (new.click, chatbot.clear):
-            event(chat.new, [session], [browser, *views], queue=False)
-        conversations.input(chat.open, [conversations, session], [browser, *views], queue=False)
-        rename.click(chat.rename, [title_box, session], [browser, *views], queue=False)
-        title_box.submit(chat.rename, [title_box, session], [browser, *views], queue=False)
-        remove.click(chat.delete, [title_box, session], [browser, *views], queue=False,
+            event(chat.new, [session], [browser, *views], **QUICK)
+        conversations.input(chat.open, [conversations, session], [browser, *views], **QUICK)
+        rename.click(chat.rename, [title_box, session], [browser, *views], **QUICK)
+        title_box.submit(chat.rename, [title_box, session], [browser, *views], **QUICK)
+        remove.click(chat.delete, [title_box, session], [browser, *views], **QUICK,
                      js=CONFIRM_DELETE_CONVERSATION)
 
         # --- asking: queued, answered in order; Stop and Regenerate ----------------------------
         enqueued = [question, chatbot, chat_status]
         answer = {"fn": chat.drain, "inputs": [session], "outputs": views, "show_progress": "hidden", **CHAT}
-        question.submit(chat.enqueue, [question, session, scope, k], enqueued, queue=False).then(**answer)
-        ask.click(chat.enqueue, [question, session, scope, k], enqueued, queue=False).then(**answer)
+        question.submit(chat.enqueue, [question, session, scope, k], enqueued, **QUICK).then(**answer)
+        ask.click(chat.enqueue, [question, session, scope, k], enqueued, **QUICK).then(**answer)
         chatbot.example_select(chat.pick_example, None, question, queue=False).then(
-            chat.enqueue, [question, session, scope, k], enqueued, queue=False
+            chat.enqueue, [question, session, scope, k], enqueued, **QUICK
         ).then(**answer)
-        regenerate.click(chat.regenerate, [session], enqueued, queue=False).then(**answer)
+        regenerate.click(chat.regenerate, [session], enqueued, **QUICK).then(**answer)
         stop.click(chat.stop, [session], None, queue=False)
-        source_open.click(viewer.show, [source_key, session], source_view, queue=False, show_progress="hidden")
+        source_open.click(viewer.show, [source_key, session], source_view, **QUICK)
 
         # --- documents -------------------------------------------------------------------
         doc_views = [table, scope, to_delete, status]
-        files.upload(docs.receive, [files, upload_queue], [files, upload_status], queue=False).then(
+        files.upload(docs.receive, [files, upload_queue], [files, upload_status], **QUICK).then(
             docs.ingest_queued, [upload_queue, scope], [report, *doc_views, upload_status],
             show_progress_on=[ingest_progress], **INGEST,
         )
         delete.click(
             docs.delete, [to_delete, scope], [report, *doc_views], show_progress_on=[ingest_progress], **INGEST,
             js=CONFIRM_DELETE,
-        )
+        ).then(chat.sources_view, [session], sources, **QUICK)  # its cards now say it is gone
         resync.click(docs.resync, [scope], [report, *doc_views], show_progress_on=[ingest_progress], **INGEST)
-        demo.load(docs.views, None, doc_views, queue=False)
+        demo.load(docs.views, None, doc_views, **QUICK)
     return demo

@@ -121,16 +121,48 @@ def chat_messages(
 
 # --- export ------------------------------------------------------------------------------
 
+#: Link targets an export may keep as links; any other scheme (``javascript:``, ``data:``, ``file:``, ...)
+#: is written as text, since a Markdown viewer would make it clickable.
+SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
+#: ``[label](target "title")`` (one level of parentheses inside the target), and ``[label]: target`` at a
+#: line's start (a reference definition).
+MD_LINK = re.compile(
+    r"\[([^\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+)
+MD_REF = re.compile(r"^(\s{0,3})\[([^\]\n]+)\]:\s*(\S+)", re.MULTILINE)
+
+
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span, fenced so a backtick inside does not end it."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _inert_links(text: str) -> str:
+    """Links whose target is not http(s) or mailto as plain text: the label, then the target in a code
+    span (never a link in any viewer)."""
+
+    def link(m: re.Match[str]) -> str:
+        if SAFE_LINK.match(m.group(2)):
+            return m.group(0)
+        label, target = m.group(1).strip(), _code(m.group(2))
+        return f"{label} ({target})" if label else target
+
+    def ref(m: re.Match[str]) -> str:
+        return m.group(0) if SAFE_LINK.match(m.group(3)) else f"{m.group(1)}\\[{m.group(2)}]: {_code(m.group(3))}"
+
+    return MD_REF.sub(ref, MD_LINK.sub(link, text))
+
+
 def _md_text(text: str) -> str:
     """Document text for Markdown: angle brackets escaped, so a viewer shows a tag and never renders it;
     ampersands and quotes stay as written, so the file also reads well in a plain editor."""
-    return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;")
+    return _inert_links(" ".join(text.split())).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _md_block(text: str) -> str:
-    """An answer's Markdown for the export: its lines kept (lists stay lists), tags made inert."""
+    """An answer's Markdown for the export: its lines kept (lists stay lists), tags and links made inert."""
     lines = [" ".join(line.split()) for line in text.split("\n")]
-    return "\n".join(lines).strip().replace("<", "&lt;").replace(">", "&gt;")
+    return _inert_links("\n".join(lines).strip()).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def conversation_markdown(turns: Sequence[Turn | Answer], title: str = "Conversation") -> str:
@@ -180,7 +212,8 @@ def document_rows(documents: Sequence) -> list[list]:
     for d in documents:
         when = datetime.fromtimestamp(d.ingested_at).strftime("%Y-%m-%d %H:%M") if d.ingested_at else ""
         files = ", ".join(Path(s).name for s in d.sources)
-        rows.append([d.title or d.doc_id, files, d.kind, d.pages, d.chunks, when])
+        paged = any(Path(src).suffix.lower() == ".pdf" for src in d.sources)  # a text file has no pages
+        rows.append([d.title or d.doc_id, files, d.kind, d.pages if paged else None, d.chunks, when])
     return rows
 
 
@@ -200,23 +233,50 @@ _STATUS_WORDS = {
 }
 
 
-def sync_report_html(report, names: dict[str, str] | None = None) -> str:
-    """One line per file in plain words (failures say why), then the counts."""
+def _outcome_item(o, names: dict[str, str]) -> str:
+    name = escape(names.get(o.source, Path(o.source).name))
+    if o.status == "failed":
+        return f'<li class="failed"><b>{name}</b>: not ingested — {escape(o.reason)}</li>'
+    detail = ""
+    if o.status in ("added", "updated"):
+        pages = f"{o.pages} page{'s' if o.pages != 1 else ''}, " if o.pages else ""
+        detail = f" ({pages}{o.chunks} passage{'s' if o.chunks != 1 else ''})"
+    return f'<li class="{o.status}"><b>{name}</b>: {_STATUS_WORDS.get(o.status, o.status)}{detail}</li>'
+
+
+def sync_report_html(report, names: dict[str, str] | None = None,
+                     refused: Sequence[tuple[str, str]] = (), heading: str = "") -> str:
+    """One line per file in plain words (failures say why), then the counts.
+
+    ``refused`` are (file name, reason) of files turned away before ingestion (too large, not what their
+    name says): they get their line like any other file, in the same words, and count as not ingested.
+    """
     names = names or {}
-    items = []
-    for o in report.outcomes:
-        name = escape(names.get(o.source, Path(o.source).name))
-        if o.status == "failed":
-            items.append(f'<li class="failed"><b>{name}</b>: not ingested — {escape(o.reason)}</li>')
-            continue
-        detail = ""
-        if o.status in ("added", "updated"):
-            pages = f"{o.pages} page{'s' if o.pages != 1 else ''}, " if o.pages else ""
-            detail = f" ({pages}{o.chunks} passage{'s' if o.chunks != 1 else ''})"
-        items.append(f'<li class="{o.status}"><b>{name}</b>: {_STATUS_WORDS.get(o.status, o.status)}{detail}</li>')
-    counts = ", ".join(f"{n} {status}" for status, n in report.counts.items() if n)
-    summary = f"{counts or 'nothing to do'} in {report.seconds:.1f} s"
-    return f'<div class="sync-report"><ul>{"".join(items)}</ul><div class="sync-summary">{summary}</div></div>'
+    outcomes = list(report.outcomes) if report is not None else []
+    items = [_outcome_item(o, names) for o in outcomes]
+    items += [f'<li class="failed"><b>{escape(name)}</b>: not ingested — {escape(reason)}</li>'
+              for name, reason in refused]
+    counts = dict(report.counts) if report is not None else {}
+    if refused:
+        counts["failed"] = counts.get("failed", 0) + len(refused)
+    counts_text = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    seconds = f" in {report.seconds:.1f} s" if report is not None else ""
+    summary = f"{counts_text or 'nothing to do'}{seconds}"
+    head = f'<div class="sync-heading">{escape(heading)}</div>' if heading else ""
+    return (f'<div class="sync-report">{head}<ul>{"".join(items)}</ul>'
+            f'<div class="sync-summary">{summary}</div></div>')
+
+
+def upload_reports_html(reports: Sequence[str]) -> str:
+    """The newest batch's report in full; the earlier ones folded away under it (newest first)."""
+    if not reports:
+        return ""
+    current, *earlier = reports
+    if not earlier:
+        return f'<div class="upload-current">{current}</div>'
+    label = f"Earlier uploads ({len(earlier)})"
+    return (f'<div class="upload-current">{current}</div><details class="earlier-uploads">'
+            f'<summary>{label}</summary>{"".join(earlier)}</details>')
 
 
 def upload_status_html(busy: str, waiting: Sequence[str]) -> str:
@@ -231,6 +291,13 @@ def upload_status_html(busy: str, waiting: Sequence[str]) -> str:
     if not parts:
         return '<div class="upload-status idle">Drop files here; each is ingested as soon as it arrives.</div>'
     return f'<div class="upload-status">{" · ".join(parts)}</div>'
+
+
+def upload_limit_html(max_bytes: int) -> str:
+    """Where the page script reads the app's upload limit, and where it says which files it refused."""
+    return (f'<div id="upload-limit" data-max-bytes="{int(max_bytes)}">'
+            '<div class="upload-refused notice error" role="alert" hidden></div>'
+            f'<div class="upload-hint">Up to {max_bytes / 1_000_000:g} MB a file.</div></div>')
 
 
 def notice_html(message: str, kind: str = "info") -> str:

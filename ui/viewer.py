@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
 
@@ -53,15 +53,28 @@ def text_dialog(citation: Citation, excerpt: str, span: tuple[int, int] | None) 
     return _dialog(f"{citation.title} ({Path(citation.source).name})", body, citation.sentence)
 
 
-def error_dialog(message: str) -> str:
-    return _dialog("Source", f'<div class="viewer-text">{escape(message)}</div>', "")
+def error_dialog(message: str, citation: Citation | None = None) -> str:
+    """A source that cannot be shown: under its own title, with its quote, when the citation is known."""
+    title = f"{citation.title} ({Path(citation.source).name})" if citation else "Source"
+    body = f'<div class="viewer-text viewer-missing">{escape(message)}</div>'
+    return _dialog(title, body, citation.sentence if citation else "")
 
 
 class SourceViewer:
     """Builds the viewer for a citation of the open conversation."""
 
-    def __init__(self, renderer: PageRenderer) -> None:
+    def __init__(self, renderer: PageRenderer, live_documents: Callable[[], set[str]] | None = None) -> None:
         self.renderer = renderer
+        self.live_documents = live_documents  # ids of the documents in the index now
+
+    def _deleted(self, citation: Citation) -> bool:
+        if self.live_documents is None:
+            return False
+        try:
+            return citation.doc_id not in self.live_documents()
+        except Exception:
+            log.exception("listing documents for the source viewer failed")
+            return False
 
     def show(self, key: str | None, session) -> str:
         try:
@@ -74,10 +87,14 @@ class SourceViewer:
             return error_dialog("That source is no longer in this conversation.")
         from ingest.pipeline import source_path
 
+        if self._deleted(citation):
+            return error_dialog(f"“{citation.title}” has been deleted from the documents since this answer, so "
+                                "its page can no longer be shown. The quote beside is what the answer cited.",
+                                citation)
         path = source_path(citation.source)
         if not path.is_file():
             return error_dialog(f"The file {Path(citation.source).name} is no longer available, so only the "
-                                "passage in the sources panel can be shown.")
+                                "passage in the sources panel can be shown.", citation)
         try:
             if is_pdf_page(citation.source, citation.page):
                 image = self.renderer.render(path, int(citation.page), citation.sentence, citation.passage)
@@ -87,7 +104,8 @@ class SourceViewer:
             return text_dialog(citation, excerpt, span)
         except Exception:
             log.exception("showing %s of %s failed", key, citation.source)
-            return error_dialog(f"{Path(citation.source).name} could not be shown (the details are in the server log).")
+            return error_dialog(f"{Path(citation.source).name} could not be shown (the details are in the server log).",
+                                citation)
 
     @staticmethod
     def _context(path: Path, citation: Citation, passage: Passage | None) -> tuple[str, tuple[int, int] | None]:

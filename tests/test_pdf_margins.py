@@ -1,0 +1,89 @@
+"""PDF running heads, running feet and page numbers are not text (issue 21, items 7 and 8).
+
+On the real PDFs of ``tests/fixtures`` (and ``../shared/pdf-samples`` when present): every line
+removed is a page number, and nothing else of pypdf's text is lost; a generated PDF with a running
+head and a "Page n of m" foot loses both and keeps its body. Titles come from the PDF's metadata or
+its first heading, the file name only when neither is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from ingest.loaders import load
+from ingest.pdf_margins import extract_layout, find_margins, strip_margins
+
+from .pdfgen import laid_out_pdf
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "pdf-samples"
+REAL = sorted(p for p in FIXTURES.glob("*.pdf") if "password" not in p.name)
+REAL += sorted(p for p in SAMPLES.glob("*.pdf") if "password" not in p.name) if SAMPLES.is_dir() else []
+
+
+def _words(text: str) -> Counter:
+    return Counter(re.findall(r"\w+", text.translate(str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi"}))))
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_only_page_numbers_are_removed_and_no_word_of_text_is_lost(path):
+    reader = PdfReader(path)
+    layouts = [extract_layout(page, n) for n, page in enumerate(reader.pages, 1)]
+    margins = find_margins(layouts)
+    doc = {p.number: p.text for p in load(path).pages}
+    for layout in layouts:
+        _, removed = strip_margins(layout.text, margins[layout.number])
+        assert all(line == str(layout.number) for line in removed), (layout.number, removed)  # page numbers only
+        lost = _words(layout.text.replace("-\n", "")) - _words(doc.get(layout.number, ""))
+        assert lost == Counter({str(layout.number): 1} if removed else {}), (layout.number, lost)
+
+
+def test_page_numbers_no_longer_sit_inside_sentences():
+    pages = {p.number: p.text for p in load(FIXTURES / "pdflatex-4-pages.pdf").pages}
+    assert not re.search(r"\s\d$", pages[1]) and not pages[1].endswith("you will get no 1")
+    assert "A blind text like this gives 2" not in pages[2] and pages[2].endswith("A blind text like this gives")
+    multi = load(FIXTURES / "multicolumn.pdf")
+    assert all(not re.search(rf"(^|\s){p.number}$", p.text) for p in multi.pages)
+
+
+def test_a_number_that_is_not_at_the_pages_edge_stays():
+    text = load(FIXTURES / "google-doc-document.pdf").pages[0].text  # a chart's axis label "1" near the foot
+    assert re.search(r"(^|\s)1(\s|$)", text)
+
+
+def test_running_head_and_page_foot_are_removed_body_kept(tmp_path):
+    body = ["The panel met in New York to agree its programme of work.",
+            "Its members came from governments, business and civil society.",
+            "They asked the public to send ideas by the end of the year."]
+    pages = [[(800, 9, "Report of the High-level Panel on Digital Cooperation"),
+              *[(700 - 14 * i, 11, line) for i, line in enumerate(body)],
+              (40, 9, f"Page {n} of 3")] for n in (1, 2, 3)]
+    pages[1].insert(2, (672, 11, "Report of the High-level Panel on Digital Cooperation"))  # in the body: stays
+    path = tmp_path / "report.pdf"
+    path.write_bytes(laid_out_pdf(pages))
+    doc = load(path)
+    assert len(doc.pages) == 3
+    for page in doc.pages:
+        assert "Page " not in page.text
+        assert all(line.split()[0] in page.text for line in body)
+    assert doc.pages[0].text.count("Report of the High-level Panel") == 0
+    assert doc.pages[1].text.count("Report of the High-level Panel") == 1
+
+
+def test_title_from_the_first_heading_when_the_pdf_has_no_metadata_title(tmp_path):
+    assert load(FIXTURES / "multicolumn.pdf").title == "Two-Column Document with Lorem Ipsum"  # no /Title
+    assert load(FIXTURES / "google-doc-document.pdf").title == "PDF Example Document"  # its /Title
+    assert load(FIXTURES / "pdflatex-4-pages.pdf").title == "Pdflatex 4 pages"  # neither: the file name
+    path = tmp_path / "scan-0042.pdf"
+    path.write_bytes(laid_out_pdf([[(760, 20, "Digital Cooperation Roadmap"),
+                                    (700, 11, "The roadmap sets out what the panel recommended."),
+                                    (686, 11, "It was published in June 2020.")]]))
+    assert load(path).title == "Digital Cooperation Roadmap"
+    contents = tmp_path / "book.pdf"
+    contents.write_bytes(laid_out_pdf([[(760, 20, "Contents"), (700, 11, "1 Foo 2"), (686, 11, "2 Bar 3")]]))
+    assert load(contents).title == "Book"  # "Contents" opens a document without naming it
