@@ -23,6 +23,7 @@ class Draft:
     abstained: bool = False
     notes: list[str] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)  # cited passages beyond those given (list items, ...)
+    removed: list[dict[str, str]] = field(default_factory=list)  # generated sentences the verifier removed
 
 
 class Answerer(Protocol):
