@@ -77,6 +77,8 @@ class Answer:
     kind: str = "factoid"  # the answer shape the question asked for: factoid / list / summary / reason
     abstention_reason: str = ""  # for an abstention: which part of the question the documents don't cover
     status: str = ""  # one of STATUSES; left empty, it follows ``abstained``
+    reader: str = ""  # who wrote the answer: "offline reader (extractive)" or "language model <name> at <url>"
+    removed: list[dict[str, str]] = field(default_factory=list)  # generated sentences the verifier removed, and why
 
     def __post_init__(self) -> None:
         if not self.status:

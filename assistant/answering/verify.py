@@ -95,7 +95,7 @@ def number_value(word: str) -> str | None:
         base = w[:-1] if w.endswith("s") and w[:-1] in table else w  # "billions", "thousands"
         if base in table:
             value = table[base]
-            return str(value) if isinstance(value, int) else str(value)
+            return str(value)
     return None
 
 
@@ -152,7 +152,7 @@ def names(text: str, known: set[str] | None = None, seen: set[str] | None = None
 def _acronyms(text: str) -> set[str]:
     """Initials of runs of capitalised words ("United Nations" -> "un"), so "UN" matches them."""
     out, run = set(), []
-    for w, _ in _tokens(text) + [("x", 0)]:
+    for w, _ in [*_tokens(text), ("x", 0)]:
         if w[0].isupper() and w.lower() not in ("of", "and", "for", "the"):
             run.append(w[0].lower())
         elif w.lower() in ("of", "and", "for", "the") and run:
