@@ -62,7 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
             chunk = {**base, "object": "chat.completion.chunk",
                      "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-        end = {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        end = {**base, "object": "chat.completion.chunk",
+               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
         self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
 
 
