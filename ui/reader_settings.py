@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from assistant.service import make_answerer
-from assistant.settings import save_reader, with_saved_reader
+from assistant.settings import save_reader
 from ui.services import Services
 
 log = logging.getLogger("ui")
@@ -59,13 +58,6 @@ class ReaderHandlers:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def apply(self) -> None:
-        """Use the saved choice (environment variables win): the answerer is rebuilt, the index kept."""
-        s = with_saved_reader(self.services.settings)
-        assistant = self.services.assistant
-        assistant.settings = s
-        assistant.answerer = make_answerer(s, s.backend, assistant.units)
-        self.services.settings = s
 
     def initial(self) -> tuple:
         s = self.services.settings
@@ -93,7 +85,7 @@ class ReaderHandlers:
         try:
             save_reader(self.services.settings, backend=backend, llm_base_url=url.strip(), llm_model=model or "local",
                         llm_api_key=api_key.strip())
-            self.apply()
+            self.services.use_saved_reader()
         except Exception as exc:
             log.exception("could not save the reader")
             return "", f"Could not save the reader: {exc}"
@@ -101,9 +93,8 @@ class ReaderHandlers:
 
 
 def build_reader_panel(services: Services, demo: gr.Blocks) -> ReaderHandlers:
-    """The panel's components and events, inside the caller's layout block; the saved choice is applied."""
+    """The panel's components and events, inside the caller's layout block."""
     handlers = ReaderHandlers(services)
-    handlers.apply()
     with gr.Accordion("Reader", open=False, elem_id="reader-panel"):
         reader = gr.Radio([OFFLINE, MODEL], label="Who reads the passages", elem_id="reader-choice")
         url = gr.Textbox(label="Endpoint (OpenAI-compatible /v1)", elem_id="reader-url")
