@@ -258,9 +258,40 @@ def run(out: Path = OUT, show: int = 0) -> dict[str, Any]:
                       "p95": round(sorted(times)[int(0.95 * len(times))] * 1000, 3)},
         "misjudged": failures,
     }
+    summary["check_answer_ms"] = time_check_answer(items, passages)
     save_json(out, summary)
     print_summary(summary, show)
     return summary
+
+
+ANSWER_SENTENCES = 5
+
+
+def time_check_answer(items: list[dict[str, str]], passages: dict[str, list[str]]) -> dict[str, float]:
+    """What checking costs per answer: the whole ``check_answer`` over answers of five faithful sentences,
+    each citing its passage, with six passages given (as a model gets them). Compare with the model's own
+    seconds per answer (``python -m eval --backend generative`` prints them)."""
+    from assistant.answer import Passage
+    from assistant.answering.checking import check_answer
+
+    times = []
+    for start in range(0, len(items) - ANSWER_SENTENCES + 1, ANSWER_SENTENCES):
+        group = items[start : start + ANSWER_SENTENCES]
+        given: list[str] = []
+        for item in group:
+            text = passages[item["doc"]][passage_for(item["quote"], passages[item["doc"]])]
+            if text not in given:
+                given.append(text)
+        filler = [p for ps in passages.values() for p in ps if p not in given]
+        given += filler[: max(0, 6 - len(given))]
+        cited = [given.index(passages[i["doc"]][passage_for(i["quote"], passages[i["doc"]])]) + 1 for i in group]
+        output = " ".join(f"{item['sentence'].rstrip('.')} [{n}]." for item, n in zip(group, cited, strict=True))
+        shown = [Passage(id=str(i), doc_id="d", title="t", source="s", text=t) for i, t in enumerate(given)]
+        t0 = time.perf_counter()
+        check_answer(output, shown, max_sentences=ANSWER_SENTENCES)
+        times.append(time.perf_counter() - t0)
+    return {"answers": len(times), "mean": round(statistics.mean(times) * 1000, 2),
+            "p95": round(sorted(times)[int(0.95 * len(times))] * 1000, 2)}
 
 
 def print_summary(summary: dict[str, Any], show: int = 0) -> None:
@@ -270,6 +301,9 @@ def print_summary(summary: dict[str, Any], show: int = 0) -> None:
     for t, v in summary["per_type"].items():
         print(f"  {t:<9} {v['removed']:>3}/{v['n']:<3} = {v['rate']:.1%} (target >= {TARGETS['removed_per_type']:.0%})")
     print(f"verify: {summary['verify_ms']['mean']} ms mean, {summary['verify_ms']['p95']} ms p95 per sentence")
+    c = summary["check_answer_ms"]
+    print(f"check_answer: {c['mean']} ms mean, {c['p95']} ms p95 per {ANSWER_SENTENCES}-sentence answer "
+          f"({c['answers']} answers, 6 passages given)")
     for t, items in summary["misjudged"].items():
         for item in items[:show]:
             print(f"  [{t}] {item['sentence']}  -- {item['reason'] or 'kept'}")
