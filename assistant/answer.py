@@ -81,6 +81,8 @@ class Answer:
     abstention_reason: str = ""  # for an abstention: which part of the question the documents don't cover
     status: str = ""  # one of STATUSES; left empty, it follows ``abstained``
     why: str = ""  # one line saying why the answer has its status (the UI shows it beside the badge)
+    reader: str = ""  # who wrote the answer: "offline reader (extractive)" or "language model <name> at <url>"
+    removed: list[dict[str, str]] = field(default_factory=list)  # generated sentences the verifier removed, and why
 
     def __post_init__(self) -> None:
         if not self.status:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.answer import ANSWERED, CLOSEST, NOT_COVERED, NOT_COVERED_STATUS, UNCERTAIN, Answer
-from assistant.answering.abstention import AbstentionPolicy, focus_of, support_signals, why_not
+from assistant.answering.abstention import AbstentionPolicy, Focus, far_off, focus_of, support_signals, why_not
 from assistant.answering.base import Answerer, Draft
 from assistant.answering.compose import Section, combine, not_covered_text, status_of
 from assistant.answering.evidence import EvidenceScorer
@@ -59,6 +59,22 @@ def make_answerer(settings: Settings, backend: str | None = None, units: UnitBui
     raise ValueError(f"unknown backend {backend!r} (choose 'extractive' or 'generative')")
 
 
+OFFLINE_READER = "offline reader (extractive)"
+
+
+def topic_untouched(focus: Focus) -> bool:
+    """The question's topic is a word the documents never use ("What did Jack Ma say about cryptocurrency?"),
+    or none of its focus words is known to them: no passage can hold the answer, whoever reads it."""
+    return bool(focus.missing_topic) or (bool(focus.unknown) and not focus.terms)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """A connection refused, reset or timed out on the way to the model's server (not a bug of ours)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"APIConnectionError", "APITimeoutError", "ConnectError", "ConnectionError",
+                         "TimeoutException", "RemoteProtocolError", "ReadError", "InternalServerError"})
+
+
 class Assistant:
     """Answers questions about the indexed documents, citing a passage for every sentence."""
 
@@ -88,6 +104,26 @@ class Assistant:
     @property
     def backend(self) -> str:
         return self.answerer.name
+
+    @property
+    def reader(self) -> str:
+        """Who writes the answers, as the UI shows it: the offline reader or the model and its server."""
+        return getattr(self.answerer, "label", OFFLINE_READER)
+
+    def _offline_instead(
+        self, question: str, passages: list, scored: list, kind: str, offline_answers: bool, exc: BaseException
+    ) -> Draft:
+        """The offline reader's draft (or its abstention), with one line saying the model did not answer."""
+        line = f"The language model did not answer ({type(exc).__name__}); this is the offline reader's answer."
+        if not offline_answers:
+            return Draft(text=NOT_COVERED, citations=[], abstained=True, notes=[line])
+        offline = ExtractiveAnswerer(
+            self.settings.max_answer_sentences, self.settings.max_list_items, self.settings.summary_units,
+            units=self.units,
+        )
+        draft = offline.answer(question, passages, scored, kind=kind)
+        draft.notes.insert(0, line)
+        return draft
 
     def _document_asked_about(self, q: Question, retrieval: Retrieval) -> str | None:
         """"What happened when the panel met for the first time?", "Who wrote the WACC article?": the
@@ -225,7 +261,13 @@ class Assistant:
                      "lead_confidence": round(lead, 4)}, kind=form.kind,
         )
         unnamed = form.expected_type == "author" and not any(s.typed for s in scored)
-        if not q.text or not retrieval.passages or unnamed or not self.abstention.answers(signals, confidence, focus):
+        offline_answers = not unnamed and self.abstention.answers(signals, confidence, focus)
+        # A model reads the passages itself and may say NOT IN THE DOCUMENTS: only a topic the
+        # documents never touch is stopped before it (the offline scorer refuses paraphrases).
+        model_reads = getattr(self.answerer, "reads_near_topic", False)
+        stop = (topic_untouched(focus) or far_off(signals)) if model_reads else not offline_answers
+        answer.reader = self.reader
+        if not q.text or not retrieval.passages or stop:
             answer.abstained = True
             answer.abstention_reason = NO_BYLINE if unnamed else why_not(focus, signals, form.expected_type)
             answer.text = not_covered_text(answer.abstention_reason)
@@ -235,7 +277,7 @@ class Assistant:
             return answer
         t0 = time.perf_counter()
         # a summary of the one document the question names is that document's own account: stated
-        stated = self.abstention.states(lead) or (named is not None and form.kind == "summary")
+        stated = model_reads or self.abstention.states(lead) or (named is not None and form.kind == "summary")
         if not stated:  # candidates: the 3 best units, or the list or summary as shaped
             shaped = form.kind in ("list", "summary")
             draft = self.candidates.answer(
@@ -247,21 +289,29 @@ class Assistant:
                 yield draft.text
         else:
             draft = None
-            for piece in self.answerer.stream(q.text, retrieval.passages, scored, kind=form.kind):
-                if isinstance(piece, Draft):
-                    draft = piece
-                elif streaming:
-                    yield piece
+            try:
+                for piece in self.answerer.stream(q.text, retrieval.passages, scored, kind=form.kind):
+                    if isinstance(piece, Draft):
+                        draft = piece
+                    elif streaming:
+                        yield piece
+            except Exception as exc:  # the model's server stopped answering: say so, answer offline
+                if not is_unreachable(exc):
+                    raise
+                draft = self._offline_instead(q.text, retrieval.passages, scored, form.kind, offline_answers, exc)
+                answer.reader = OFFLINE_READER  # the final Answer replaces the model's streamed text
             assert draft is not None
             answer.status = ANSWERED
         timings["answer"] = time.perf_counter() - t0
+        if draft.check_seconds:
+            timings["check"] = draft.check_seconds
+        answer.removed = draft.removed
         answer.text, answer.citations, answer.notes = draft.text, draft.citations, draft.notes
         given = {p.id for p in answer.passages}
         answer.passages = answer.passages + [p for p in draft.passages if p.id not in given]
         if draft.abstained:
             answer.abstained, answer.text, answer.status = True, NOT_COVERED, NOT_COVERED_STATUS
         return answer
-
 
 def why(answer: Answer) -> str:
     """The one line beside an answer's status badge."""
@@ -312,3 +362,4 @@ def _which_first(sections: list[Section]) -> str:
     later = re.sub(r"^The\b", "the", ordered[1][1])
     return (f"{ordered[0][1]} came first ({ordered[0][0]}), then {later} ({ordered[1][0]}), "
             "by the dates of the documents quoted below.")
+

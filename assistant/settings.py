@@ -107,3 +107,63 @@ class Settings(BaseSettings):
 def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (tests and CLIs pass these)."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+# --- the reader chosen in the UI, persisted in the data directory -----------------------------------
+
+#: Settings the UI's reader panel may change; an environment variable setting one of them wins.
+READER_FIELDS = ("backend", "llm_base_url", "llm_model", "llm_api_key")
+READER_FILE = "reader.json"
+
+
+def reader_file(settings: Settings) -> Path:
+    return settings.data_dir / READER_FILE
+
+
+def _from_env(name: str) -> bool:
+    import os
+
+    return f"PANEL_{name.upper()}" in os.environ
+
+
+def with_saved_reader(settings: Settings) -> Settings:
+    """``settings`` with the reader saved in the data directory applied, except where the environment
+    sets a field. An unreadable file is ignored (logged by the caller), never fatal."""
+    import json
+
+    path = reader_file(settings)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return settings
+    update = {k: v for k, v in saved.items() if k in READER_FIELDS and not _from_env(k)}
+    if "llm_api_key" in update:
+        update["llm_api_key"] = SecretStr(update["llm_api_key"])
+    return settings.model_copy(update=update) if update else settings
+
+
+def save_reader(settings: Settings, **choice: str) -> Settings:
+    """Persist the reader choice (file readable by its owner only: it may hold an API key); returns the
+    settings with it applied. An empty ``llm_api_key`` keeps the saved one."""
+    import json
+    import os
+
+    path = reader_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = {}
+    if path.is_file():
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+    for key, value in choice.items():
+        if key not in READER_FIELDS:
+            raise ValueError(f"not a reader setting: {key}")
+        if key == "llm_api_key" and not value:
+            continue
+        saved[key] = value
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(saved, indent=1), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+    return with_saved_reader(settings)

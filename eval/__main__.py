@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     bar.close()
     print(terminal_summary(run.results))
+    from eval.runner import verifier_lines
+
+    for line in verifier_lines(run.results):
+        print(line)
     print(f"\nReport: {run.report_path}\nResults: {run.results_path}")
     print(f"Charts: {', '.join(str(p) for p in run.charts.values())}")
     print(f"Run time: {time.perf_counter() - started:.1f} s")

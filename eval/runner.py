@@ -212,8 +212,49 @@ def evaluate(
             scored = [QuestionScore(**row["scores"]) for row in rows]
             results["pipelines"][name] = {"info": info[name], "summary": summarise(scored, info[name]["k"]),
                                           "questions": rows}
+            if info[name].get("backend") == "generative":
+                results["pipelines"][name]["verifier"] = verifier_summary(rows)
     results["seconds"] = time.perf_counter() - started
     return results
+
+
+def _reason_kind(reason: str) -> str:
+    for key, kind in (("number", "number"), ("date", "date"), ("say this of", "name"), ("name", "name"),
+                      ("negat", "negation"), ("does not say:", "clause"), ("support", "content words"),
+                      ("cites no passage", "uncited")):
+        if key in reason:
+            return kind
+    return "other"
+
+
+def verifier_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the verifier removed from a generative run's answers, by reason, and what checking cost
+    beside the model's own time."""
+    removed = [r for row in rows for r in row["answer"].get("removed", [])]
+    by_kind: dict[str, int] = {}
+    for r in removed:
+        by_kind[_reason_kind(r["reason"])] = by_kind.get(_reason_kind(r["reason"]), 0) + 1
+    check = sum(row["answer"]["timings"].get("check", 0.0) for row in rows)
+    model = sum(row["answer"]["timings"].get("answer", 0.0) for row in rows) - check
+    return {
+        "answers": len(rows), "answers_with_removals": sum(1 for row in rows if row["answer"].get("removed")),
+        "sentences_removed": len(removed), "by_reason": by_kind,
+        "check_seconds": round(check, 4), "model_seconds": round(model, 4),
+        "check_share_of_model": round(check / model, 4) if model > 0 else None,
+    }
+
+
+def verifier_lines(results: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, data in results["pipelines"].items():
+        v = data.get("verifier")
+        if v:
+            reasons = ", ".join(f"{k} {n}" for k, n in sorted(v["by_reason"].items())) or "none"
+            share = f"{v['check_share_of_model']:.1%}" if v["check_share_of_model"] is not None else "n/a"
+            lines.append(f"{name} verifier: {v['sentences_removed']} sentence(s) removed from "
+                         f"{v['answers_with_removals']}/{v['answers']} answers ({reasons}); checking took "
+                         f"{v['check_seconds']:.2f} s = {share} of the model's {v['model_seconds']:.1f} s")
+    return lines
 
 
 # --- files, comparison, gate ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from ui.chat import EXAMPLE_QUESTIONS, ChatHandlers
 from ui.documents import SUPPORTED, DocumentHandlers, UploadQueue
 from ui.evaluation import build_evaluation_tab
 from ui.pages import PageRenderer
+from ui.reader_settings import build_reader_panel
 from ui.services import Services
 from ui.viewer import SourceViewer
 
@@ -115,6 +116,7 @@ def build_app(services: Services) -> gr.Blocks:
                         chat_status = gr.HTML("", elem_id="chat-status", container=False)
                         with gr.Accordion("Options", open=False, elem_id="chat-options"):
                             k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve (k)")
+                        build_reader_panel(services, demo)
                 with gr.Column(scale=2, min_width=300):
                     gr.Markdown("### Sources", elem_id="sources-title")
                     sources = gr.HTML(cards.sources_html([]), elem_id="sources-panel")

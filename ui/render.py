@@ -75,7 +75,23 @@ def _chips(answer: Answer, turn: Turn) -> str:
                   f"Only from: {escape(names)}</span>")
     if answer.query and answer.query.strip() != answer.question.strip():
         chips += f'<div class="query-note">Searched for: <q>{escape(answer.query)}</q></div>'
-    return chips
+    return chips + reader_notes(answer)
+
+
+def reader_notes(answer: Answer) -> str:
+    """Which reader wrote the answer; a model that did not answer; sentences the verifier removed."""
+    html = ""
+    failed = next((n for n in answer.notes if n.startswith("The language model did not answer")), "")
+    if failed:
+        html += f'<div class="reader-failed">{escape(failed)}</div>'
+    if answer.removed:
+        n = len(answer.removed)
+        why = "; ".join(f"{r['sentence']} ({r['reason']})" for r in answer.removed)
+        html += (f'<div class="removed-note" title="{escape(why)}">{n} sentence{"s" if n > 1 else ""} removed: '
+                 "the cited passage does not say this</div>")
+    if answer.reader:
+        html += f'<div class="reader-note">Read by: {escape(answer.reader)}</div>'
+    return html
 
 
 def answer_html(turn: Turn | Answer, number: int) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.components import Components
-from assistant.service import Assistant
-from assistant.settings import Settings
+from assistant.service import Assistant, make_answerer
+from assistant.settings import Settings, with_saved_reader
 from ingest.pipeline import Ingester, SyncReport
 
 log = logging.getLogger("ui")
@@ -28,7 +28,16 @@ class Services:
         cls, components: Components, startup: SyncReport | None = None, ingester: Ingester | None = None
     ) -> Services:
         ingester = ingester or Ingester(components.settings, components.store)
-        return cls(components.settings, Assistant(components), ingester, startup)
+        services = cls(components.settings, Assistant(components), ingester, startup)
+        services.use_saved_reader()
+        return services
+
+    def use_saved_reader(self) -> None:
+        """Answer with the reader saved in the data directory (environment variables win); the index is kept."""
+        s = with_saved_reader(self.settings)
+        self.assistant.settings = s
+        self.assistant.answerer = make_answerer(s, s.backend, self.assistant.units)
+        self.settings = s
 
     def status_line(self) -> str:
         """One line about the index, for the top of the page."""

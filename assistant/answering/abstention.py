@@ -262,6 +262,12 @@ def confidence(signals: SupportSignals, weights: dict[str, float] | None = None,
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def far_off(signals: SupportSignals) -> bool:
+    """No passage is even loosely like the question, or none of its words is the corpus's: a topic the
+    documents never touch, whoever reads the passages."""
+    return signals.top_dense < FAR_OFF or signals.known_terms == 0
+
+
 class AbstentionPolicy:
     def __init__(
         self, threshold: float, weights: dict[str, float] | None = None, bias: float = BIAS,
@@ -277,8 +283,7 @@ class AbstentionPolicy:
 
     def answers(self, signals: SupportSignals, confidence: float, focus: Focus | None = None) -> bool:
         """Confident enough, and not asked about a topic the documents never name."""
-        far_off = signals.top_dense < FAR_OFF or signals.known_terms == 0
-        return confidence >= self.threshold and not far_off and not (focus and focus.missing_topic)
+        return confidence >= self.threshold and not far_off(signals) and not (focus and focus.missing_topic)
 
     def lead_confidence(self, signals: SupportSignals, kind: str) -> float:
         """Estimated probability that the answer's first sentence is right (1 before the model is fitted)."""

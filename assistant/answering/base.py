@@ -23,6 +23,8 @@ class Draft:
     abstained: bool = False
     notes: list[str] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)  # cited passages beyond those given (list items, ...)
+    removed: list[dict[str, str]] = field(default_factory=list)  # generated sentences the verifier removed
+    check_seconds: float = field(default=0.0, compare=False)  # time the verifier took (a generated draft)
 
 
 class Answerer(Protocol):

@@ -1,7 +1,8 @@
 """Checking a language model's cited answer against the passages it was given.
 
 The model is never trusted: every sentence must carry ``[n]`` markers that point at passages it was
-shown, and its content words must be found in those passages. What fails is dropped and noted;
+shown, and the passage it cites must support it (``assistant.answering.verify``: content words,
+numbers, dates, names and negation). What fails is dropped, noted, and listed in ``Draft.removed``;
 when nothing survives, or the model says the documents do not hold the answer, the result is an
 abstention. Pure functions, so every rule is unit-tested without a model.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer import NOT_COVERED, Citation, Passage
 from assistant.answering.base import Draft
+from assistant.answering.verify import verify, verify_cited
 from assistant.reading.sentences import sentence_spans
 from assistant.reading.text import STOPWORDS, stem
 
@@ -194,7 +196,6 @@ def check_answer(
     *,
     max_sentences: int = 5,
     min_support: float = MIN_SUPPORT,
-    min_marker_support: float = MIN_MARKER_SUPPORT,
 ) -> Draft:
     """Turn raw model output into a ``Draft`` holding only cited, supported sentences, renumbered 1..N.
 
@@ -210,6 +211,8 @@ def check_answer(
     numbers: dict[tuple[int, tuple[int, int]], int] = {}  # (passage index, span) -> citation number
     citations: list[Citation] = []
     kept: list[str] = []
+    removed: list[dict[str, str]] = []
+    read = "\n".join(p.text for p in passages)  # what the model was shown: it says which words are names
     for position, sent in enumerate(split_generated(output)):
         if is_abstention(sent.text):
             if position == 0:
@@ -222,20 +225,26 @@ def check_answer(
             notes.append(f"removed marker(s) {_fmt(bad)} pointing at no given passage (given: 1-{len(passages)})")
         if not valid:
             notes.append(f"dropped an uncited sentence: {sent.text!r}")
+            removed.append({"sentence": sent.text, "reason": "cites no passage it was given", "cited": ""})
             continue
-        sup = support(sent.text, [passages[n - 1].text for n in valid])
-        if sup.fatal or sup.score < min_support:
-            why = sup.fatal or f"support {sup.score:.2f} < {min_support:.2f}; not in passage: {', '.join(sup.missing)}"
-            notes.append(f"dropped a sentence not supported by {_fmt(valid)} ({why}): {sent.text!r}")
+        verdict, backing = verify_cited(
+            sent.text, [passages[n - 1].text for n in valid], read, min_support=min_support
+        )
+        if not verdict.supported:
+            notes.append(f"dropped a sentence not supported by {_fmt(valid)} ({verdict.reason}): {sent.text!r}")
+            removed.append({"sentence": sent.text, "reason": verdict.reason, "cited": _fmt(valid)})
             continue
         if len(kept) == max_sentences:
             notes.append(f"dropped sentences beyond the first {max_sentences}")
             break
-        valid = _relevant_markers(sent.text, valid, passages, min_marker_support, notes)
+        backing_markers = [valid[i] for i in backing]
+        if len(backing_markers) < len(valid):
+            weak = [n for n in valid if n not in backing_markers]
+            notes.append(f"removed marker(s) {_fmt(weak)} whose passage does not support: {sent.text!r}")
         marks = []
-        for n in valid:
+        for n in backing_markers:
             passage = passages[n - 1]
-            span = best_sentence(sent.text, passage.text)
+            span = verify(sent.text, passage.text, read, min_support).span if len(backing_markers) > 1 else verdict.span
             key = (n - 1, span)
             if key not in numbers:
                 numbers[key] = len(citations) + 1
@@ -245,28 +254,15 @@ def check_answer(
         kept.append(_with_markers(sent.text, marks))
 
     if not kept:
-        return abstain([*notes, "no generated sentence was supported by the passages it cited"])
-    return Draft(text=" ".join(kept), citations=citations, notes=notes)
+        draft = abstain([*notes, "no generated sentence was supported by the passages it cited"])
+        draft.removed = removed
+        return draft
+    return Draft(text=" ".join(kept), citations=citations, notes=notes, removed=removed)
 
 
 def abstain(notes: list[str]) -> Draft:
     """The answerer's own abstention: the fixed "not covered" text and no citations."""
     return Draft(text=NOT_COVERED, citations=[], abstained=True, notes=notes)
-
-
-def _relevant_markers(
-    text: str, markers: list[int], passages: list[Passage], minimum: float, notes: list[str]
-) -> list[int]:
-    """Drop markers of a multi-cited sentence whose passage alone backs little of it; keep the best one."""
-    if len(markers) == 1:
-        return markers
-    scores = {n: support(text, [passages[n - 1].text]).score for n in markers}
-    best = max(markers, key=lambda n: scores[n])
-    keep = [n for n in markers if n == best or scores[n] >= minimum]
-    if len(keep) < len(markers):
-        weak = [n for n in markers if n not in keep]
-        notes.append(f"removed marker(s) {_fmt(weak)} whose passage backs too little of: {text!r}")
-    return keep
 
 
 def _citation(number: int, passage: Passage, span: tuple[int, int]) -> Citation:

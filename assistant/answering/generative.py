@@ -8,6 +8,8 @@ unchecked: see ``assistant.answering.checking``.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -40,8 +42,11 @@ def format_passages(passages: list[Passage]) -> str:
     return "\n\n".join(f"[{i}] ({p.location}) {p.text.strip()}" for i, p in enumerate(passages, start=1))
 
 
-#: How the answer should be laid out, per question kind (``assistant.reading.kind``).
+#: How the answer should be laid out, per question kind (``assistant.reading.kind``), and per form
+#: read from the question here (yes/no, comparison) or given as parts.
 SHAPES = {
+    "yesno": "Answer yes or no first, then the sentence that settles it. At most {n} short sentences.",
+    "comparison": "Compare side by side: one line per side starting with '- ', each with its citation.",
     "factoid": "Answer in the first sentence. At most {n} short sentences, no introduction, no summary.",
     "reason": "Give the reason in the first sentence, then what explains it. At most {n} short sentences.",
     "list": "Give every item the passages list, one per line starting with '- ', each with its citation.",
@@ -49,11 +54,29 @@ SHAPES = {
 }
 
 
+_YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|has|have|had|should)\b", re.I)
+_COMPARISON = re.compile(r"\b(?:compare|comparison|differ|difference|versus|vs\.?)\b", re.I)
+
+
+def shape_of(question: str, kind: str) -> str:
+    """The shape to ask for: the question's kind, or yes/no and comparison read from its wording."""
+    if kind == "factoid" and _YES_NO.match(question.strip()):
+        return "yesno"
+    if _COMPARISON.search(question):
+        return "comparison"
+    return kind
+
+
 def build_messages(
-    question: str, passages: list[Passage], max_sentences: int = 5, kind: str = "factoid"
+    question: str, passages: list[Passage], max_sentences: int = 5, kind: str = "factoid",
+    parts: list[str] | None = None,
 ) -> list[BaseMessage]:
-    """System rules (with the answer shape the question's kind asks for), then passages and question."""
-    shape = SHAPES.get(kind, SHAPES["factoid"]).format(n=max_sentences)
+    """System rules (with the answer shape the question's kind asks for), then passages and question.
+
+    ``parts`` (a two-part question's questions) are listed so that the model answers each."""
+    shape = SHAPES.get(shape_of(question, kind), SHAPES["factoid"]).format(n=max_sentences)
+    if parts and len(parts) > 1:
+        shape += " The question has parts; answer each in turn: " + " | ".join(p.strip() for p in parts)
     user = f"Passages:\n\n{format_passages(passages)}\n\nQuestion: {question.strip()}"
     return [SystemMessage(SYSTEM_PROMPT.format(shape=shape)), HumanMessage(user)]
 
@@ -62,32 +85,40 @@ class GenerativeAnswerer:
     """Answers with a chat model and keeps only the sentences the passages they cite support."""
 
     name = "generative"
+    #: The model reads near-topic questions the offline scorer would refuse; it may say NOT IN THE DOCUMENTS.
+    reads_near_topic = True
 
-    def __init__(self, chat_model: BaseChatModel, max_sentences: int = 5, min_support: float = MIN_SUPPORT):
+    def __init__(
+        self, chat_model: BaseChatModel, max_sentences: int = 5, min_support: float = MIN_SUPPORT,
+        label: str | None = None,
+    ):
         self.chat_model = chat_model
         self.max_sentences = max_sentences
         self.min_support = min_support
+        model = getattr(chat_model, "model_name", None) or type(chat_model).__name__
+        where = getattr(chat_model, "openai_api_base", None)
+        self.label = label or (f"language model {model}" + (f" at {where}" if where else ""))
 
     def answer(
         self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
-        kind: str = "factoid",
+        kind: str = "factoid", parts: list[str] | None = None,
     ) -> Draft:
         """``evidence`` is unused: the model reads the passages themselves."""
         if not passages:
             return abstain(["no passages to answer from"])
-        reply = self.chat_model.invoke(build_messages(question, passages, self._limit(kind), kind))
+        reply = self.chat_model.invoke(build_messages(question, passages, self._limit(kind), kind, parts))
         return self.check(reply.text, passages, kind)
 
     def stream(
         self, question: str, passages: list[Passage], evidence: list[ScoredSentence] | None = None,
-        kind: str = "factoid",
+        kind: str = "factoid", parts: list[str] | None = None,
     ) -> Iterator[str | Draft]:
         """Raw text pieces as the model writes them, then the checked ``Draft`` that replaces them."""
         if not passages:
             yield abstain(["no passages to answer from"])
             return
         pieces: list[str] = []
-        for chunk in self.chat_model.stream(build_messages(question, passages, self._limit(kind), kind)):
+        for chunk in self.chat_model.stream(build_messages(question, passages, self._limit(kind), kind, parts)):
             piece = chunk.text
             if piece:
                 pieces.append(piece)
@@ -99,7 +130,10 @@ class GenerativeAnswerer:
 
     def check(self, output: str, passages: list[Passage], kind: str = "factoid") -> Draft:
         """The output check is the same for every kind; lists and summaries may only be longer."""
-        return check_answer(output, passages, max_sentences=self._limit(kind), min_support=self.min_support)
+        t0 = time.perf_counter()
+        draft = check_answer(output, passages, max_sentences=self._limit(kind), min_support=self.min_support)
+        draft.check_seconds = time.perf_counter() - t0
+        return draft
 
 
 def chat_model_from_settings(settings: Settings, max_tokens: int | None = 512) -> BaseChatModel:
