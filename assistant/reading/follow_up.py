@@ -145,7 +145,8 @@ def retrieval_query(question: str, history: Sequence[Any] | None = None) -> str:
         return question
     previous = questions[-1]
     answer = answers[-1] if answers and not answers[-1].strip().startswith(NOT_COVERED) else ""
-    items = list_items(answer)
+    # an uncertain answer's bullets are candidates for one answer, not a list to point into
+    items = [] if answer.lstrip().startswith(CLOSEST) else list_items(answer)
     if items:  # "the second one", "which of them": the list is what is pointed at
         pick = _ORDINAL_PICK.search(question)
         if pick:
