@@ -429,7 +429,7 @@ def test_evaluation_tab_runs_the_regression_set_without_server_paths(tab):
     try:
         expect(status).to_contain_text("questions passed", timeout=EVAL_MS)
         expect(page.locator("#eval-summary")).to_contain_text("evidence hit@k")
-        expect(page.locator("#eval-charts img")).to_have_count(2)
+        expect(page.locator("#eval-charts img")).to_have_count(3)  # quality, latency, risk and coverage
         questions = page.locator("#eval-questions")
         expect(questions).to_contain_text("q001")
         page.get_by_label("Show only failures").check()
