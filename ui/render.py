@@ -29,7 +29,8 @@ STATUS_LABELS = {"answered": "Answered", "uncertain": "Unsure", "not_covered": N
 def status_html(answer: Answer) -> str:
     """The answer's status as a badge with its one-line why."""
     status = answer.status
-    why = f'<span class="status-why">{escape(answer.why)}</span>' if answer.why else ""
+    shown = answer.why and answer.why not in answer.text  # a refusal's text already says why
+    why = f'<span class="status-why">{escape(answer.why)}</span>' if shown else ""
     badge = f'<span class="status-badge status-{escape(status)}" data-status="{escape(status)}">'
     label = escape(STATUS_LABELS.get(status, status))
     return f'<div class="status-line">{badge}{label}</span>{why}</div>'
