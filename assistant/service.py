@@ -22,7 +22,7 @@ from assistant.answering.abstention import AbstentionPolicy, Focus, far_off, foc
 from assistant.answering.base import Answerer, Draft
 from assistant.answering.compose import Section, combine, not_covered_text, status_of
 from assistant.answering.evidence import EvidenceScorer
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import ExtractiveAnswerer, pieces
 from assistant.answering.units import UnitBuilder
 from assistant.components import Components, build
 from assistant.reading.language import name as language_name
@@ -209,7 +209,7 @@ class Assistant:
             text = f"{_which_first(sections)}\n\n{text}"
         answers = [s.answer for s in sections]
         status = status_of(answers)
-        yield text
+        yield from pieces(text)
         confidences = [a.confidence for a in answers if a.confidence is not None]
         return Answer(
             question=q.text, text=text if status != NOT_COVERED_STATUS else not_covered_text(
@@ -286,7 +286,7 @@ class Assistant:
             draft.text = f"{CLOSEST}\n\n{draft.text}"
             answer.status = UNCERTAIN
             if streaming:
-                yield draft.text
+                yield from pieces(draft.text)
         else:
             draft = None
             try:

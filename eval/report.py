@@ -286,7 +286,7 @@ def _write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     charts["latency"] = out_dir / "latency.png"
     fig.savefig(charts["latency"], dpi=110)
 
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    fig = Figure(figsize=(5.6, 4.2), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     for i, (name, p) in enumerate(pipelines.items()):
@@ -301,10 +301,10 @@ def _write_charts(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     ax.axhline(0.9, color="#888", linestyle=":", linewidth=1, label="precision target 0.90")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("coverage: answerable questions stated as answered, most confident first")
+    ax.set_xlabel("coverage: answerable questions stated")
     ax.set_ylabel("precision of what is answered")
     ax.set_title("Risk and coverage: answering fewer, more surely")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1)
     charts["risk_coverage"] = out_dir / "risk_coverage.png"
     fig.savefig(charts["risk_coverage"], dpi=110)
     return charts

@@ -150,7 +150,7 @@ def test_evaluation_tab_is_readable_at_desktop_width(tab):
         expect(status).not_to_contain_text("Not run yet", timeout=5_000)
         expect(status).to_contain_text("Running")
         expect(status).to_contain_text("questions passed", timeout=tb.EVAL_MS)
-        expect(page.locator("#eval-charts img")).to_have_count(2)
+        expect(page.locator("#eval-charts img")).to_have_count(3)  # quality, latency, risk and coverage
         page.wait_for_timeout(500)
         clipped = page.evaluate("""() => [...document.querySelectorAll('#eval-summary td')]
             .filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.innerText)""")

@@ -57,6 +57,9 @@ def browser():
 
 
 def open_panel(page) -> None:
+    """The Reader panel sits inside the chat's Options."""
+    if not page.locator("#reader-panel").is_visible():
+        page.locator("#chat-options").get_by_text("Options").first.click()
     page.locator("#reader-panel").get_by_text("Reader").first.click()
     expect(page.locator("#reader-url input, #reader-url textarea").first).to_be_visible()
 

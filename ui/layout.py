@@ -116,7 +116,7 @@ def build_app(services: Services) -> gr.Blocks:
                         chat_status = gr.HTML("", elem_id="chat-status", container=False)
                         with gr.Accordion("Options", open=False, elem_id="chat-options"):
                             k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve (k)")
-                    build_reader_panel(services, demo)  # below the row: beside Options it was clipped
+                            build_reader_panel(services, demo)  # inside Options: the chat keeps the height
                 with gr.Column(scale=2, min_width=300):
                     gr.Markdown("### Sources", elem_id="sources-title")
                     sources = gr.HTML(cards.sources_html([]), elem_id="sources-panel")

@@ -72,7 +72,7 @@ class ExtractiveAnswerer:
         kind: str = "factoid",
     ) -> Iterator[str | Draft]:
         draft = self.answer(question, passages, evidence, kind)
-        yield from _pieces(draft.text)
+        yield from pieces(draft.text)
         yield draft
 
     # --- choosing units ------------------------------------------------------------------
@@ -286,7 +286,7 @@ def _escape(title: str) -> str:
     return title.replace("*", "\\*")
 
 
-def _pieces(text: str) -> Iterator[str]:
+def pieces(text: str) -> Iterator[str]:
     """Word-sized pieces, so the UI streams an extractive answer like a generated one."""
     words = text.split(" ")
     for i in range(0, len(words), 4):
