@@ -34,13 +34,15 @@ def measure(path: Path) -> dict:
     import pypdfium2
     from pypdf import PdfReader
 
-    from ingest.pdf_margins import extract_layout, find_margins, strip_margins
+    from ingest.pdf_margins import extract_layout, find_margins, margin_blocks, strip_margins
 
     reader = PdfReader(path)
     if reader.is_encrypted and not reader.decrypt(""):
         return {"file": path.name, "skipped": "password-protected"}
     layouts = [extract_layout(page, n) for n, page in enumerate(reader.pages, 1)]
-    margins = find_margins(layouts)
+    margins = {}
+    for block in margin_blocks(len(layouts)):  # judged as ingestion judges them
+        margins.update(find_margins(layouts[block.start : block.stop]))
     removed = []
     for layout in layouts:
         for line in strip_margins(layout.text, margins[layout.number])[1]:

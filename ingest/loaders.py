@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -309,18 +310,26 @@ def _open_pdf(
     if not count:
         raise LoadError(path, "PDF has no pages")
 
+    blocks = _margins().margin_blocks(count)
+    last: dict[int, Any] = {}  # the layouts of the last block read: small windows share a block
+
     def read(start: int, stop: int, on_page: Callable[[int], None] | None = None) -> list[Page]:
+        nonlocal last
+        raw = []
         with _pdf_errors(path):
-            layouts = []
-            for n in range(start, stop):
-                layouts.append(_margins().extract_layout(reader.pages[n], n + 1))
-                if on_page is not None:
-                    on_page(n + 1)
+            for block in (b for b in blocks if b.start < stop and b.stop > start):
+                layouts = []
+                for n in block:
+                    layouts.append(last.get(n) or _margins().extract_layout(reader.pages[n], n + 1))
+                    if on_page is not None and start <= n < stop:
+                        on_page(n + 1)
+                last = {layout.number - 1: layout for layout in layouts}
+                margins = _margins().find_margins(layouts)  # running heads, feet and page numbers: not the text
+                raw += [(p.number, _margins().strip_margins(p.text, margins[p.number])[0])
+                        for p in layouts if start < p.number <= stop]
             # pypdf keeps every object it resolved (content streams, fonts): forget those of this window,
             # so reading a large file window by window holds one window's objects, not the whole file's.
             reader.resolved_objects.clear()
-        margins = _margins().find_margins(layouts)  # running heads, feet and page numbers: not the text
-        raw = [(p.number, _margins().strip_margins(p.text, margins[p.number])[0]) for p in layouts]
         pages = [Page(n, clean_pdf_text(t)) for n, t in raw]
         return [p for p in pages if p.text.strip()]
 

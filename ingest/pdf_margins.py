@@ -8,7 +8,11 @@ gives 2 you information …"). The same extraction pass records each text run's 
   ``7 of 12``, ``vii``) at the very top or bottom of the page, set apart from the text by a gap
   wider than the page's usual line spacing;
 - a **running head or foot** is the top-most or bottom-most line repeated, digits aside, at the same
-  height on at least half the pages read together (and on two at least).
+  height on at least half the pages of its block (and on two at least).
+
+The pages judged together are fixed blocks of ``MARGIN_BLOCK`` pages (a short tail joins the block
+before it), never the window of pages read at once: a page's text must not depend on
+``PANEL_PAGE_WINDOW``, or a resumed ingest would store other passages than a run in one go.
 
 Only whole lines are removed, each the first (head) or last (foot) line of its text equal to the
 found line. The first heading of page 1 (a short top line set larger than the text) is also found
@@ -32,6 +36,7 @@ PAGE_NUMBER = re.compile(
 NOT_TITLES = {"contents", "table of contents", "abstract", "preface", "foreword", "summary", "introduction"}
 SAME_HEIGHT = 2.0  # points: runs this close vertically are one line
 MIN_GAP_FACTOR = 1.5  # a page number sits further from the text than the text's own line spacing
+MARGIN_BLOCK = 10  # pages judged together for running heads and feet; divides the default page window
 
 
 @dataclass
@@ -97,6 +102,14 @@ def _set_apart(lines: list[Line], index: int) -> bool:
 
 def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower())
+
+
+def margin_blocks(count: int) -> list[range]:
+    """The 0-based page positions judged together, covering ``0..count`` in order."""
+    starts = list(range(0, count, MARGIN_BLOCK))
+    if len(starts) > 1 and count - starts[-1] < MARGIN_BLOCK // 2:
+        starts.pop()  # a tail of a few pages has too few to show what repeats: it joins the block before
+    return [range(a, b) for a, b in zip(starts, [*starts[1:], count], strict=True)]
 
 
 def find_margins(layouts: Sequence[PageLayout]) -> dict[int, list[tuple[str, str]]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from ingest.loaders import load
+from ingest.loaders import load, open_document
 from ingest.pdf_margins import extract_layout, find_margins, strip_margins
 
 from .pdfgen import laid_out_pdf
@@ -87,3 +87,20 @@ def test_title_from_the_first_heading_when_the_pdf_has_no_metadata_title(tmp_pat
     contents = tmp_path / "book.pdf"
     contents.write_bytes(laid_out_pdf([[(760, 20, "Contents"), (700, 11, "1 Foo 2"), (686, 11, "2 Bar 3")]]))
     assert load(contents).title == "Book"  # "Contents" opens a document without naming it
+
+
+@pytest.mark.parametrize("window", [1, 2, 7, 50])
+def test_a_pages_text_does_not_depend_on_how_many_pages_are_read_at_once(tmp_path, window):
+    """A resumed ingest reads other windows than a run in one go: both must store the same passages."""
+    head = "Report of the High-level Panel on Digital Cooperation"
+    pages = [[*([(800, 9, head)] if n % 3 else []),  # on two pages in three: a window of 2 may see it twice
+              (700, 11, f"The panel met for the {n}th time to agree its work."),
+              (686, 11, "Its members came from governments, business and civil society."),
+              (40, 9, str(n))] for n in range(1, 24)]
+    path = tmp_path / "long.pdf"
+    path.write_bytes(laid_out_pdf(pages))
+    whole = open_document(path).read(0, 23)
+    doc = open_document(path)
+    windowed = [p for start in range(0, 23, window) for p in doc.read(start, start + window)]
+    assert [(p.number, p.text) for p in windowed] == [(p.number, p.text) for p in whole]
+    assert len(whole) == 23 and not any(head in p.text or p.text.endswith(str(p.number)) for p in whole)
