@@ -31,6 +31,18 @@ def settings(tmp_path):
     return Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS)
 
 
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory):
+    """Settings of one index of the bundled corpus, built once for the tests that only read it."""
+    from assistant.components import build
+    from assistant.settings import Settings
+    from ingest.pipeline import Ingester
+
+    indexed = Settings(data_dir=tmp_path_factory.mktemp("corpus-index") / "data", corpus_dir=CORPUS)
+    Ingester(indexed, build(indexed).store).sync([CORPUS])
+    return indexed
+
+
 @pytest.fixture
 def components(settings):
     from assistant.components import build

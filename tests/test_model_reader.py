@@ -9,18 +9,14 @@ from assistant.answer import NOT_COVERED
 from assistant.components import build
 from assistant.service import OFFLINE_READER, Assistant, make_answerer
 from assistant.settings import Settings
-from ingest.pipeline import Ingester
 
-from .conftest import CORPUS
 from .openai_stub import passage_number, serving
 from .servers import free_port
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("reader") / "data", corpus_dir=CORPUS)
-    Ingester(settings, build(settings).store).sync([CORPUS])
-    return settings
+def indexed(corpus_index) -> Settings:
+    return corpus_index
 
 
 @pytest.fixture(scope="module")

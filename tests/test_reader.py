@@ -8,19 +8,13 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.answer import CLOSEST
-from assistant.components import build
-from ingest.pipeline import Ingester
-
-from .conftest import CORPUS
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("reader") / "data", corpus_dir=CORPUS)
-    Ingester(settings, build(settings).store).sync([CORPUS])
-    return settings
+def indexed(corpus_index) -> Settings:
+    return corpus_index
 
 
 @pytest.fixture(scope="module")
