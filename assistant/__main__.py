@@ -27,7 +27,7 @@ def format_answer(answer: Answer) -> str:
     else:
         lines.append("Sources:")
         for c in answer.citations:
-            page = f", p. {c.page}" if c.page else ""
+            page = f", {c.page_label}" if c.page else ""
             lines.append(f"  [{c.number}] {c.title}{page} ({c.source})")
             lines.append(f"      “{c.sentence}”")
     return "\n".join(lines)

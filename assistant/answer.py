@@ -62,6 +62,28 @@ class Citation:
     sentence: str  # the supporting sentence, verbatim: passage[span[0]:span[1]]
     span: tuple[int, int]
     speaker: str = ""  # whose words the sentence is, when the text attributes it
+    page_break: int | None = None  # where in ``sentence`` the next page begins, for one over a page break
+
+    @property
+    def page_label(self) -> str:
+        """``p. 3``, or ``pp. 3–4`` for a sentence that runs over a page break; empty without pages."""
+        return page_label(self.page, self.page_break)
+
+
+def page_label(page: int | None, page_break: int | None = None) -> str:
+    if not page:
+        return ""
+    return f"pp. {page}–{page + 1}" if page_break else f"p. {page}"
+
+
+def page_break_in(passage: Passage, span: tuple[int, int]) -> int | None:
+    """Where the sentence at ``span`` of ``passage`` crosses onto the next page (ingestion joins a
+    sentence over a page break onto its first page and says where the next page's text begins)."""
+    at = passage.metadata.get("next_page_at")
+    if at in (None, ""):
+        return None
+    inside = int(at) - passage.char_start - span[0]
+    return inside if 0 < inside < span[1] - span[0] else None
 
 
 @dataclass

@@ -36,6 +36,7 @@ class LoadError(Exception):
 class Page:
     number: int | None  # 1-based for PDFs, None for single-page formats
     text: str
+    next_page_at: int | None = None  # where text carried back from the next page begins (a sentence over the break)
 
 
 @dataclass
@@ -311,27 +312,44 @@ def _open_pdf(
         raise LoadError(path, "PDF has no pages")
 
     blocks = _margins().margin_blocks(count)
-    last: dict[int, Any] = {}  # the layouts of the last block read: small windows share a block
+    last: dict[int, Any] = {}  # the layouts of the last block read: consecutive windows share a block
+
+    def texts(wanted: range, window: range, on_page: Callable[[int], None] | None) -> dict[int, str]:
+        """Clean text of the pages at the 0-based positions ``wanted``, running heads, feet and page
+        numbers judged over each page's whole block; ``on_page`` hears the pages of ``window``."""
+        nonlocal last
+        out: dict[int, str] = {}
+        for block in (b for b in blocks if b.start < wanted.stop and b.stop > wanted.start):
+            layouts = []
+            for n in block:
+                layouts.append(last.get(n) or _margins().extract_layout(reader.pages[n], n + 1))
+                if on_page is not None and n in window:
+                    on_page(n + 1)
+            last = {layout.number - 1: layout for layout in layouts}
+            margins = _margins().find_margins(layouts)
+            out.update({p.number - 1: clean_pdf_text(_margins().strip_margins(p.text, margins[p.number])[0])
+                        for p in layouts if p.number - 1 in wanted})
+        return out
 
     def read(start: int, stop: int, on_page: Callable[[int], None] | None = None) -> list[Page]:
-        nonlocal last
-        raw = []
         with _pdf_errors(path):
-            for block in (b for b in blocks if b.start < stop and b.stop > start):
-                layouts = []
-                for n in block:
-                    layouts.append(last.get(n) or _margins().extract_layout(reader.pages[n], n + 1))
-                    if on_page is not None and start <= n < stop:
-                        on_page(n + 1)
-                last = {layout.number - 1: layout for layout in layouts}
-                margins = _margins().find_margins(layouts)  # running heads, feet and page numbers: not the text
-                raw += [(p.number, _margins().strip_margins(p.text, margins[p.number])[0])
-                        for p in layouts if start < p.number <= stop]
+            # the pages either side too: a sentence may run in from the one before or on into the next
+            text = texts(range(max(start - 1, 0), min(stop + 1, count)), range(start, stop), on_page)
             # pypdf keeps every object it resolved (content streams, fonts): forget those of this window,
             # so reading a large file window by window holds one window's objects, not the whole file's.
             reader.resolved_objects.clear()
-        pages = [Page(n, clean_pdf_text(t)) for n, t in raw]
-        return [p for p in pages if p.text.strip()]
+        pages = []
+        for n in range(start, stop):
+            own = text[n]
+            if n - 1 in text and (lead := _margins().carried_over(text[n - 1], own)):
+                own = own[lead:].lstrip()  # it ends the sentence of the page before, and is stored there
+            following = text.get(n + 1, "")
+            if carried := _margins().carried_over(text[n], following):
+                own, at = _margins().joined(own, following, carried)
+                pages.append(Page(n + 1, own, next_page_at=at))
+            elif own.strip():
+                pages.append(Page(n + 1, own))
+        return pages
 
     return title, count, {"pdf_pages": str(count)}, read
 

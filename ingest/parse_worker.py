@@ -89,7 +89,7 @@ class ParseWorker:
         if start >= stop:
             return []
         what = f"read pages {start + 1}-{stop}" if stop - start > 1 or start else "read it"
-        return [Page(n, t) for n, t in self._ask(("read", start, stop), what)]
+        return [Page(n, t, at) for n, t, at in self._ask(("read", start, stop), what)]
 
     def _ask(self, request: tuple, what: str) -> object:
         """One request to the worker; every failure becomes a ``LoadError`` with one plain reason."""
@@ -202,7 +202,7 @@ def _answer(loaders, request: tuple, opened: list, answers=None) -> tuple[str, o
             if answers is not None:
                 _send(answers, ("page", n))
 
-        return "ok", [(p.number, p.text) for p in opened[0].read(start, stop, on_page)]
+        return "ok", [(p.number, p.text, p.next_page_at) for p in opened[0].read(start, stop, on_page)]
     except loaders.LoadError as exc:
         return "error", exc.reason
     except MemoryError:

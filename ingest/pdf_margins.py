@@ -167,3 +167,37 @@ def first_heading(layout: PageLayout) -> str:
     if top.text.lower().strip() in NOT_TITLES or not re.search(r"[A-Za-z]", top.text):
         return ""
     return top.text if top.size >= 1.15 * body else ""
+
+
+# --- a sentence over a page break ------------------------------------------------------------------
+
+_ENDS_SENTENCE = re.compile(r"[.!?:;…][\"'”’)\]]*\s*$")
+_FIRST_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)")
+MAX_CARRIED = 600  # characters of the next page carried back: the rest of one sentence, not a paragraph
+
+
+def carried_over(text: str, following: str) -> int:
+    """How many characters at the start of ``following`` (the next page's cleaned text) finish the
+    sentence ``text`` (a page's cleaned text) leaves open; 0 when it ends a sentence or none runs on.
+
+    A sentence runs on when the page ends without a sentence mark and the next page opens in lower
+    case; its rest is the next page's text up to the first sentence end, within its first paragraph.
+    A page that is all one unfinished sentence stays where it is.
+    """
+    if not text.strip() or _ENDS_SENTENCE.search(text) or not following[:1].islower():
+        return 0
+    paragraph = following.split("\n", 1)[0][:MAX_CARRIED]
+    end = _FIRST_END.search(paragraph)
+    if end is None or not following[end.end():].strip():
+        return 0
+    return end.end()
+
+
+def joined(text: str, following: str, carried: int) -> tuple[str, int]:
+    """``text`` with the first ``carried`` characters of ``following`` after it, and the offset in the
+    result where the next page's text begins (a word hyphenated over the break is made whole)."""
+    text = text.rstrip()
+    if text.endswith("-") and text[-2:-1].isalpha():
+        text = text[:-1]
+        return text + following[:carried], len(text)
+    return f"{text} {following[:carried]}", len(text) + 1

@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 #: What a stored version holds; a record of an older format is re-processed even when its bytes are
 #: unchanged (2: sentences carry their layout role, section and paragraph; 3: German abbreviations,
 #: ordinal dates and „…“ quotations split as sentences; 4: PDF running heads, feet and page numbers removed,
-#: passages carry their language, sentences their speaker).
-INDEX_FORMAT = 4
+#: passages carry their language, sentences their speaker; 5: a sentence over a PDF page break joined onto
+#: its first page, margins judged in fixed blocks of pages).
+INDEX_FORMAT = 5
 
 STATUSES = ("added", "updated", "duplicate", "unchanged", "removed", "failed")
 

@@ -92,8 +92,9 @@ class VersionWriter:
                 vectors[len(chunks) :],
             )
             crash_point("sentences-written")
+            breaks = {page.number: page.next_page_at for page in pages if page.next_page_at is not None}
             self.store.add_passages(
-                ids, [c.text for c in chunks], [self._chunk_metadata(header, mark, key, c) for c in chunks],
+                ids, [c.text for c in chunks], [self._chunk_metadata(header, mark, key, c, breaks) for c in chunks],
                 vectors[: len(chunks)],
             )
             mark = mark.advanced(stop, len(chunks), len(sentences), len(pages))
@@ -146,7 +147,9 @@ class VersionWriter:
         return out
 
     @staticmethod
-    def _chunk_metadata(header: DocumentHeader, mark: PartialVersion, key: str, chunk: Chunk) -> dict:
+    def _chunk_metadata(
+        header: DocumentHeader, mark: PartialVersion, key: str, chunk: Chunk, breaks: dict[int, int],
+    ) -> dict:
         meta = {
             "doc_id": mark.doc_id, "title": header.title, "source": key, "chunk_index": chunk.index,
             "char_start": chunk.char_start, "char_end": chunk.char_end,
@@ -157,4 +160,6 @@ class VersionWriter:
         }
         if chunk.page is not None:
             meta["page"] = chunk.page
+            if chunk.page in breaks and chunk.char_end > breaks[chunk.page]:
+                meta["next_page_at"] = breaks[chunk.page]  # it holds the end of a sentence from the next page
         return meta

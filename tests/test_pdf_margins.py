@@ -35,7 +35,11 @@ def test_only_page_numbers_are_removed_and_no_word_of_text_is_lost(path):
     reader = PdfReader(path)
     layouts = [extract_layout(page, n) for n, page in enumerate(reader.pages, 1)]
     margins = find_margins(layouts)
-    doc = {p.number: p.text for p in load(path).pages}
+    doc: dict[int, str] = {}  # each page's text, the end of a sentence carried back over a break returned
+    for page in load(path).pages:
+        at = page.next_page_at or len(page.text)
+        doc[page.number] = doc.get(page.number, "") + " " + page.text[:at]
+        doc[page.number + 1] = page.text[at:]
     for layout in layouts:
         _, removed = strip_margins(layout.text, margins[layout.number])
         assert all(line == str(layout.number) for line in removed), (layout.number, removed)  # page numbers only
@@ -46,7 +50,7 @@ def test_only_page_numbers_are_removed_and_no_word_of_text_is_lost(path):
 def test_page_numbers_no_longer_sit_inside_sentences():
     pages = {p.number: p.text for p in load(FIXTURES / "pdflatex-4-pages.pdf").pages}
     assert not re.search(r"\s\d$", pages[1]) and not pages[1].endswith("you will get no 1")
-    assert "A blind text like this gives 2" not in pages[2] and pages[2].endswith("A blind text like this gives")
+    assert "A blind text like this gives 2" not in pages[2] and "gives you information about" in pages[2]
     multi = load(FIXTURES / "multicolumn.pdf")
     assert all(not re.search(rf"(^|\s){p.number}$", p.text) for p in multi.pages)
 
@@ -104,3 +108,26 @@ def test_a_pages_text_does_not_depend_on_how_many_pages_are_read_at_once(tmp_pat
     windowed = [p for start in range(0, 23, window) for p in doc.read(start, start + window)]
     assert [(p.number, p.text) for p in windowed] == [(p.number, p.text) for p in whole]
     assert len(whole) == 23 and not any(head in p.text or p.text.endswith(str(p.number)) for p in whole)
+
+
+def test_a_sentence_over_a_page_break_is_joined_onto_its_first_page():
+    doc = load(FIXTURES / "pdflatex-4-pages.pdf")
+    first, second = doc.pages[0], doc.pages[1]
+    assert first.text.endswith("If you read this text, you will get no information.")
+    assert first.text[first.next_page_at:] == "information."  # what came from page 2, and where it starts
+    assert second.text.startswith("Really? Is there no information?")
+    assert doc.pages[3].next_page_at is None  # the last page ends its own sentence
+    headings = {p.number: p.text for p in load(SAMPLES / "pdflatex-outline.pdf").pages} if SAMPLES.is_dir() else {}
+    if headings:  # "9 Baz 4" then "1 Foo": a page ending in a list and one opening with a heading stay apart
+        assert headings[2].startswith("1 Foo") and headings[1].endswith("9 Baz 4")
+
+
+def test_a_hyphenated_word_over_a_page_break_is_made_whole(tmp_path):
+    pages = [[(700, 11, "The panel asked governments to agree on digi-")],
+             [(700, 11, "tal cooperation by the end of the year."), (686, 11, "Its report followed in June.")]]
+    path = tmp_path / "hyphen.pdf"
+    path.write_bytes(laid_out_pdf(pages))
+    first, second = load(path).pages
+    assert first.text == "The panel asked governments to agree on digital cooperation by the end of the year."
+    assert first.text[first.next_page_at:] == "tal cooperation by the end of the year."
+    assert second.text == "Its report followed in June."

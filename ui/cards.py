@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from html import escape
 from pathlib import Path
 
-from assistant.answer import Citation, Passage
+from assistant.answer import Citation, Passage, page_label
 from ui.conversations import Turn
 
 CONTEXT_CHARS = 110
@@ -85,13 +85,14 @@ def is_pdf_page(source: str, page: int | None) -> bool:
     return bool(page) and Path(source).suffix.lower() == ".pdf"
 
 
-def _location(title: str, page: int | None) -> str:
-    page_html = f' <span class="page">p. {int(page)}</span>' if page else ""
+def _location(title: str, page: int | None, page_break: int | None = None) -> str:
+    page_html = f' <span class="page">{page_label(int(page), page_break)}</span>' if page else ""
     return f'<span class="title">{escape(title)}</span>{page_html}'
 
 
-def _view_button(turn: int, number: int, source: str, page: int | None) -> str:
-    label = f"See it on page {int(page)}" if is_pdf_page(source, page) else "Show in the document"
+def _view_button(turn: int, number: int, source: str, page: int | None, page_break: int | None = None) -> str:
+    where = f"pages {int(page)}–{int(page) + 1}" if page and page_break else f"page {page}"
+    label = f"See it on {where}" if is_pdf_page(source, page) else "Show in the document"
     return f'<button class="view-source" type="button" data-key="{turn}:{number}">{label}</button>'
 
 
@@ -103,12 +104,12 @@ def citation_card(citation: Citation, turn: int, gone: bool = False) -> str:
     """``gone``: the document was deleted; the card keeps the quote and its title, and offers no page."""
     whole = highlighted_passage(citation.passage, citation.span)
     action = (f'<span class="doc-gone">{escape(GONE)}</span>' if gone
-              else _view_button(turn, citation.number, citation.source, citation.page))
+              else _view_button(turn, citation.number, citation.source, citation.page, citation.page_break))
     return (
         f'<div class="cite-card{" doc-deleted" if gone else ""}" id="{card_id(turn, citation.number)}" '
         f'data-turn="{turn}" data-number="{citation.number}">'
         f'<div class="card-head"><span class="num">[{citation.number}]</span> '
-        f"{_location(citation.title, citation.page)}</div>"
+        f"{_location(citation.title, citation.page, citation.page_break)}</div>"
         f'<div class="quote">{quote_html(citation.passage, citation.span)}</div>'
         f'<details class="full-passage"><summary>Full passage</summary><div class="passage">{whole}</div></details>'
         f'<div class="card-foot">{action}'

@@ -211,7 +211,7 @@ def conversation_markdown(turns: Sequence[Turn | Answer], title: str = "Conversa
             lines += [f"_{STATUS_LABELS['uncertain']}: {_md_text(answer.why)}_", ""]
         lines += [_md_block(answer.text), "", "Sources:", ""]
         for c in answer.citations:
-            page = f", p. {c.page}" if c.page else ""
+            page = f", {c.page_label}" if c.page else ""
             lines.append(f"[{c.number}] {_md_text(c.title)}{page} ({_md_text(Path(c.source).name)})")
             lines.append(f"> “{_md_text(c.sentence)}”")
             lines.append("")

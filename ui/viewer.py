@@ -32,19 +32,25 @@ def _dialog(title: str, body: str, quote: str) -> str:
     )
 
 
-def page_dialog(citation: Citation, png: bytes, pages: int, mark: Sequence[float] | None) -> str:
-    """The page image; ``mark`` (left, top, right, bottom as fractions) lets the page script scroll to it."""
-    found = mark is not None
+def page_dialog(citation: Citation, images: Sequence[tuple[int, bytes, Sequence[float] | None]], pages: int) -> str:
+    """The page images (page number, PNG, mark): one, or two for a sentence that runs over a page break.
+
+    A mark (left, top, right, bottom as fractions) lets the page script scroll to the first one.
+    """
+    found = all(mark is not None for _, _, mark in images)
     note = ("The quoted sentence is marked in yellow." if found
             else "The sentence could not be located in the page's layout; compare it with the quote.")
-    data = base64.b64encode(png).decode("ascii")
-    where = ",".join(f"{v:.4f}" for v in mark or [])
-    body = (
-        f'<figure class="viewer-page" data-mark="{where}"><div class="page-scroll"><img alt="Page {citation.page} '
-        f'of {escape(citation.title)}" src="data:image/png;base64,{data}"></div>'
-        f"<figcaption>{escape(note)}</figcaption></figure>"
+    if len(images) > 1 and found:
+        note = "The quoted sentence runs over the page break: its lines are marked in yellow on both pages."
+    body = "".join(
+        f'<figure class="viewer-page" data-mark="{",".join(f"{v:.4f}" for v in mark or [])}"><div class="page-scroll">'
+        f'<img alt="Page {page} of {escape(citation.title)}" src="data:image/png;base64,'
+        f'{base64.b64encode(png).decode("ascii")}"></div><figcaption>'
+        f'{escape(note if n == len(images) - 1 else f"Page {page}")}</figcaption></figure>'
+        for n, (page, png, mark) in enumerate(images)
     )
-    title = f"{citation.title} — page {citation.page} of {pages} ({Path(citation.source).name})"
+    shown = "pages " + "–".join(str(page) for page, _, _ in images) if len(images) > 1 else f"page {images[0][0]}"
+    title = f"{citation.title} — {shown} of {pages} ({Path(citation.source).name})"
     return _dialog(title, body, citation.sentence)
 
 
@@ -97,8 +103,7 @@ class SourceViewer:
                                 "passage in the sources panel can be shown.", citation)
         try:
             if is_pdf_page(citation.source, citation.page):
-                image = self.renderer.render(path, int(citation.page), citation.sentence, citation.passage)
-                return page_dialog(citation, image.path.read_bytes(), image.pages, image.mark)
+                return self._pages(path, citation)
             passage = next((p for p in turn.answer.passages if p.id == citation.passage_id), None)
             excerpt, span = self._context(path, citation, passage)
             return text_dialog(citation, excerpt, span)
@@ -106,6 +111,15 @@ class SourceViewer:
             log.exception("showing %s of %s failed", key, citation.source)
             return error_dialog(f"{Path(citation.source).name} could not be shown (the details are in the server log).",
                                 citation)
+
+    def _pages(self, path: Path, citation: Citation) -> str:
+        """The cited page with the sentence marked; a sentence over a page break, its part on each page."""
+        page, cut = int(citation.page), citation.page_break
+        parts = [(page, citation.sentence)]
+        if cut:
+            parts = [(page, citation.sentence[:cut]), (page + 1, citation.sentence[cut:])]
+        images = [self.renderer.render(path, n, part, citation.passage if n == page else "") for n, part in parts]
+        return page_dialog(citation, [(i.page, i.path.read_bytes(), i.mark) for i in images], images[0].pages)
 
     @staticmethod
     def _context(path: Path, citation: Citation, passage: Passage | None) -> tuple[str, tuple[int, int] | None]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answer import NOT_COVERED, Citation, Passage
+from assistant.answer import NOT_COVERED, Citation, Passage, page_break_in
 from assistant.answering.base import Draft
 from assistant.answering.verify import verify, verify_cited
 from assistant.reading.sentences import sentence_spans
@@ -276,6 +276,7 @@ def _citation(number: int, passage: Passage, span: tuple[int, int]) -> Citation:
         passage=passage.text,
         sentence=passage.text[span[0] : span[1]],
         span=span,
+        page_break=page_break_in(passage, span),
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.answer import Citation, Passage
+from assistant.answer import Citation, Passage, page_break_in
 from assistant.answering.base import Draft
 from assistant.answering.evidence import ScoredSentence
 from assistant.answering.units import Quote, Unit, UnitBuilder
@@ -216,6 +216,7 @@ class _Citations:
                 Citation(
                     number=number, doc_id=p.doc_id, title=p.title, source=p.source, page=p.page,
                     passage_id=p.id, passage=p.text, sentence=quote.text, span=quote.span, speaker=quote.speaker,
+                    page_break=page_break_in(p, quote.span),
                 )
             )
         return f"[{self._numbers[key]}]"
