@@ -116,7 +116,8 @@ button.view-source:hover { background: #dbeafe; }
 .viewer-close { border: 1px solid var(--block-border-color); border-radius: 6px; padding: 0.2em 0.7em;
   background: var(--background-fill-secondary); cursor: pointer; white-space: nowrap; }
 .viewer-body { display: flex; gap: 1em; padding: 0.8em 1em; overflow: auto; min-height: 0; flex: 1 1 auto; }
-.viewer-page { flex: 3; margin: 0; min-width: 0; }
+.viewer-pages { flex: 3; min-width: 0; display: flex; flex-direction: column; gap: 1.2em; }
+.viewer-page { margin: 0; min-width: 0; }  /* one page, or two stacked for a sentence over a break */
 .page-scroll { overflow-x: auto; }
 .viewer-page img { display: block; width: 100%; height: auto; border: 1px solid var(--block-border-color); }
 .viewer-page figcaption { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 0.3em; }

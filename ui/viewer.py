@@ -42,13 +42,13 @@ def page_dialog(citation: Citation, images: Sequence[tuple[int, bytes, Sequence[
             else "The sentence could not be located in the page's layout; compare it with the quote.")
     if len(images) > 1 and found:
         note = "The quoted sentence runs over the page break: its lines are marked in yellow on both pages."
-    body = "".join(
+    body = '<div class="viewer-pages">' + "".join(
         f'<figure class="viewer-page" data-mark="{",".join(f"{v:.4f}" for v in mark or [])}"><div class="page-scroll">'
         f'<img alt="Page {page} of {escape(citation.title)}" src="data:image/png;base64,'
         f'{base64.b64encode(png).decode("ascii")}"></div><figcaption>'
         f'{escape(note if n == len(images) - 1 else f"Page {page}")}</figcaption></figure>'
         for n, (page, png, mark) in enumerate(images)
-    )
+    ) + "</div>"
     shown = "pages " + "–".join(str(page) for page, _, _ in images) if len(images) > 1 else f"page {images[0][0]}"
     title = f"{citation.title} — {shown} of {pages} ({Path(citation.source).name})"
     return _dialog(title, body, citation.sentence)
