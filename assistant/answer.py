@@ -76,6 +76,11 @@ def page_label(page: int | None, page_break: int | None = None) -> str:
     return f"pp. {page}–{page + 1}" if page_break else f"p. {page}"
 
 
+def page_words(page: int, page_break: int | None = None) -> str:
+    """``page 3``, or ``pages 3–4`` for a sentence over a page break: the label spelled out."""
+    return f"pages {page}–{page + 1}" if page_break else f"page {page}"
+
+
 def page_break_in(passage: Passage, span: tuple[int, int]) -> int | None:
     """Where the sentence at ``span`` of ``passage`` crosses onto the next page (ingestion joins a
     sentence over a page break onto its first page and says where the next page's text begins)."""

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from html import escape
 from pathlib import Path
 
-from assistant.answer import Citation, Passage, page_label
+from assistant.answer import Citation, Passage, page_label, page_words
 from ui.conversations import Turn
 
 CONTEXT_CHARS = 110
@@ -91,8 +91,7 @@ def _location(title: str, page: int | None, page_break: int | None = None) -> st
 
 
 def _view_button(turn: int, number: int, source: str, page: int | None, page_break: int | None = None) -> str:
-    where = f"pages {int(page)}–{int(page) + 1}" if page and page_break else f"page {page}"
-    label = f"See it on {where}" if is_pdf_page(source, page) else "Show in the document"
+    label = f"See it on {page_words(int(page), page_break)}" if is_pdf_page(source, page) else "Show in the document"
     return f'<button class="view-source" type="button" data-key="{turn}:{number}">{label}</button>'
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
 
-from assistant.answer import Citation, Passage
+from assistant.answer import Citation, Passage, page_words
 from ui.cards import highlighted_passage, is_pdf_page
 from ui.pages import PageRenderer, text_context
 
@@ -49,8 +49,8 @@ def page_dialog(citation: Citation, images: Sequence[tuple[int, bytes, Sequence[
         f'{escape(note if n == len(images) - 1 else f"Page {page}")}</figcaption></figure>'
         for n, (page, png, mark) in enumerate(images)
     ) + "</div>"
-    shown = "pages " + "–".join(str(page) for page, _, _ in images) if len(images) > 1 else f"page {images[0][0]}"
-    title = f"{citation.title} — {shown} of {pages} ({Path(citation.source).name})"
+    title = f"{citation.title} — {page_words(int(citation.page), citation.page_break)} of {pages} " \
+            f"({Path(citation.source).name})"
     return _dialog(title, body, citation.sentence)
 
 
